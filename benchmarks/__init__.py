@@ -1,0 +1,1 @@
+"""Speed comparisons: naive vs vectorised c182lib vs PyTorch (where installed)."""

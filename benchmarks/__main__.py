@@ -1,0 +1,25 @@
+"""Run every benchmark: ``python -m benchmarks [conv|pool|rnn|widgets ...]`` (``make bench``)."""
+
+import importlib
+import sys
+
+from ._timing import machine_summary, matmul_gflops
+
+SUITES = ["conv", "pool", "rnn", "widgets"]
+
+
+def main(argv: list[str]) -> None:
+    chosen = argv or SUITES
+    unknown = sorted(set(chosen) - set(SUITES))
+    if unknown:
+        raise SystemExit(f"unknown benchmark suite(s) {unknown}; choose from {SUITES}")
+    print(machine_summary())
+    ceiling = matmul_gflops()
+    print(f"np.matmul float64 1024x1024: {ceiling:.1f} GFLOP/s (the ceiling for im2col designs)")
+    for name in chosen:
+        print(f"\n== {name} ==")
+        importlib.import_module(f"benchmarks.bench_{name}").run(matmul_gflops=ceiling)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,117 @@
+"""Output-size arithmetic for convolution and pooling, and parameter counts.
+
+All sizes follow PyTorch's rule::
+
+    out = floor((n + 2*padding - dilation*(kernel_size - 1) - 1) / stride) + 1
+
+A stride that does not tile the padded input drops the remainder. With stride 1, no padding
+and no dilation this is ``n - k + 1`` (the worksheet's ``n - k - 1`` is an erratum).
+"""
+
+from __future__ import annotations
+
+from ._validate import as_int, as_int_pair
+
+
+def conv_output_size(n: int, kernel_size: int, stride: int = 1, padding: int = 0,
+                     dilation: int = 1) -> int:
+    """Length of a convolution's output along one spatial axis.
+
+    Parameters
+    ----------
+    n : int
+        Input length (>= 1), before padding.
+    kernel_size : int
+        Kernel length (>= 1).
+    stride, padding, dilation : int
+        Step between windows (>= 1), zeros added at *each* end (>= 0), spacing between kernel
+        taps (>= 1; 1 means no gaps, as in PyTorch).
+
+    Returns
+    -------
+    int
+        ``floor((n + 2p - d(k-1) - 1) / s) + 1``.
+
+    Raises
+    ------
+    ValueError
+        If the dilated kernel does not fit in the padded input (output size below 1).
+    """
+    n = as_int("n", n, 1)
+    k = as_int("kernel_size", kernel_size, 1)
+    s = as_int("stride", stride, 1)
+    p = as_int("padding", padding, 0)
+    d = as_int("dilation", dilation, 1)
+    span = d * (k - 1) + 1
+    if n + 2 * p < span:
+        raise ValueError(
+            f"kernel_size={k} with dilation={d} spans {span} cells but the padded input has "
+            f"only n + 2*padding = {n} + 2*{p} = {n + 2 * p}: output size would be below 1"
+        )
+    return (n + 2 * p - span) // s + 1
+
+
+def conv_output_shape(input_shape, weight_shape, stride=1, padding=0, dilation=1) -> tuple:
+    """Shape of ``conv2d(x, w)`` for ``x.shape == input_shape`` and ``w.shape == weight_shape``.
+
+    Parameters
+    ----------
+    input_shape : tuple
+        ``(N, C, H, W)`` or ``(C, H, W)``.
+    weight_shape : tuple
+        ``(F, C, KH, KW)``.
+    stride, padding, dilation : int or (int, int)
+        Per axis ``(rows, cols)`` or one value for both.
+
+    Returns
+    -------
+    tuple
+        ``(N, F, H_out, W_out)``, or ``(F, H_out, W_out)`` for a 3-D input.
+    """
+    input_shape = tuple(input_shape)
+    weight_shape = tuple(weight_shape)
+    if len(input_shape) not in (3, 4):
+        raise ValueError(f"input_shape must be (N, C, H, W) or (C, H, W); got {input_shape}")
+    if len(weight_shape) != 4:
+        raise ValueError(f"weight_shape must be (F, C, KH, KW); got {weight_shape}")
+    c, h, w = input_shape[-3:]
+    f, wc, kh, kw = weight_shape
+    if wc != c:
+        raise ValueError(
+            f"weight_shape has {wc} input channels but input_shape has {c}: "
+            f"input_shape={input_shape}, weight_shape={weight_shape}"
+        )
+    sh, sw = as_int_pair("stride", stride, 1)
+    ph, pw = as_int_pair("padding", padding, 0)
+    dh, dw = as_int_pair("dilation", dilation, 1)
+    spatial = (conv_output_size(h, kh, sh, ph, dh), conv_output_size(w, kw, sw, pw, dw))
+    return (*input_shape[:-3], as_int("weight_shape[0]", f, 1), *spatial)
+
+
+def pool_output_size(n: int, kernel_size: int, stride: int | None = None,
+                     padding: int = 0) -> int:
+    """Length of a pooling layer's output along one axis.
+
+    ``stride`` defaults to ``kernel_size`` (non-overlapping windows), as in PyTorch. Padding may
+    be at most half the kernel size (PyTorch's rule: every window must see a real input cell).
+    """
+    k = as_int("kernel_size", kernel_size, 1)
+    s = k if stride is None else as_int("stride", stride, 1)
+    p = as_int("padding", padding, 0)
+    if 2 * p > k:
+        raise ValueError(f"padding must be at most kernel_size // 2 = {k // 2}; got {p}")
+    return conv_output_size(n, k, s, p)
+
+
+def conv_param_count(in_channels: int, out_channels: int, kernel_size, bias: bool = True) -> int:
+    """Number of learnable parameters of a 2-D convolution layer.
+
+    ``out_channels * in_channels * KH * KW`` weights, plus ``out_channels`` biases if ``bias``.
+    ``kernel_size`` is an int (square) or a ``(KH, KW)`` pair.
+    """
+    c = as_int("in_channels", in_channels, 1)
+    f = as_int("out_channels", out_channels, 1)
+    kh, kw = as_int_pair("kernel_size", kernel_size, 1)
+    if not isinstance(bias, bool):
+        raise TypeError(f"bias must be True or False; got {bias!r}")
+    return f * c * kh * kw + (f if bias else 0)
