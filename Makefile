@@ -30,7 +30,7 @@ test: $(STAMP)
 
 ## test-browser: only the JupyterLab-in-Chromium widget tests
 test-browser: $(STAMP)
-	$(BIN)/python -m pytest tests/browser -p no:nbval
+	$(BIN)/python -m pytest tests/browser
 
 ## execute: re-run every notebook in place and store its outputs
 execute: $(STAMP)

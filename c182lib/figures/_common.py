@@ -1,0 +1,118 @@
+"""Colours and drawing primitives shared by every figure module.
+
+Colours are the Okabe-Ito palette (distinguishable with the common colour-vision deficiencies),
+each given one role so the same thing has the same colour in every figure. Figures are built as
+``matplotlib.figure.Figure`` objects, not through pyplot: nothing accumulates in pyplot's global
+state, the notebook shows a returned Figure exactly once, and tests can inspect it directly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+# Okabe-Ito palette.
+ORANGE = "#E69F00"
+SKY_BLUE = "#56B4E9"
+GREEN = "#009E73"
+YELLOW = "#F0E442"
+BLUE = "#0072B2"
+VERMILION = "#D55E00"
+PURPLE = "#CC79A7"
+BLACK = "#000000"
+LIGHT_GREY = "#DDDDDD"
+
+# Roles.
+INPUT_COLOR = "#FFFFFF"
+PAD_COLOR = LIGHT_GREY          # zero padding: grey, hatched
+WINDOW_COLOR = ORANGE           # the window (receptive field) of the highlighted output
+OUTPUT_COLOR = SKY_BLUE         # output cells
+DROPPED_COLOR = VERMILION       # input cells no window reaches (a stride that does not tile)
+GRADIENT_COLOR = GREEN          # where gradient lands
+SEQUENTIAL_CMAP = "viridis"     # magnitudes
+DIVERGING_CMAP = "RdBu_r"       # signed values, centred on zero
+DARK_GREY = "#666666"
+# One colour per kernel tap (a 3x3 kernel's nine taps all differ; more taps cycle), for
+# weight-sharing pictures.
+TAP_COLORS = (BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY_BLUE, YELLOW, BLACK, DARK_GREY)
+
+
+def new_figure(width: float, height: float) -> Figure:
+    """A Figure of ``width`` x ``height`` inches with constrained layout (no overlapping text)."""
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def tap_colormap(n_taps: int) -> ListedColormap:
+    """Colormap giving kernel tap ``i`` the colour ``TAP_COLORS[i % 9]``, for integer images."""
+    return ListedColormap([TAP_COLORS[i % len(TAP_COLORS)] for i in range(n_taps)])
+
+
+def format_value(value: float) -> str:
+    """Short cell label: integers without decimals, others with two; -inf as '-∞'."""
+    value = float(value) + 0.0  # turns -0.0 into 0.0, so no cell reads "-0"
+    if np.isneginf(value):
+        return "−∞"
+    if value.is_integer():
+        return f"{value:.0f}"
+    return f"{value:.2f}"
+
+
+def draw_grid(ax: Axes, values, origin=(0.0, 0.0), facecolors=None, hatches=None,
+              labels: bool = True, edgecolor: str = BLACK, fontsize: float = 9,
+              gid: str | None = None) -> list[Rectangle]:
+    """Draw a 2-D array as a grid of unit squares, row 0 at the top, optionally labelled.
+
+    Parameters
+    ----------
+    ax : Axes
+        Target axes; call ``ax.invert_yaxis()`` is not needed: rows grow downwards in data space
+        because the caller sets ``ax.set_ylim(top, bottom)`` (see `finish_grid_axes`).
+    values : array_like, shape (R, C) or (C,)
+        Numbers to print in the cells (a 1-D array is drawn as one row).
+    origin : (x, y)
+        Data coordinates of the top-left corner of cell (0, 0).
+    facecolors, hatches : array_like of str, shape (R, C), optional
+        Per-cell fill colour (default white) and hatch pattern (default none).
+    labels : bool
+        Print each value inside its cell.
+    gid : str, optional
+        Group id set on every rectangle, so tests can find the cells of one role.
+
+    Returns
+    -------
+    list of Rectangle
+        The cell patches in row-major order.
+    """
+    grid = np.atleast_2d(np.asarray(values, dtype=float))
+    rows, cols = grid.shape
+    x0, y0 = origin
+    patches = []
+    for r in range(rows):
+        for c in range(cols):
+            face = INPUT_COLOR if facecolors is None else np.atleast_2d(facecolors)[r][c]
+            hatch = None if hatches is None else np.atleast_2d(hatches)[r][c] or None
+            rect = Rectangle((x0 + c, y0 + r), 1, 1, facecolor=face, edgecolor=edgecolor,
+                             hatch=hatch, linewidth=0.8)
+            if gid is not None:
+                rect.set_gid(gid)
+            ax.add_artist(rect)  # not add_patch: the limits are set by the caller, and
+            # add_patch's data-limit update dominated the drawing time of large grids
+            patches.append(rect)
+            if labels:
+                ax.text(x0 + c + 0.5, y0 + r + 0.5, format_value(grid[r, c]), ha="center",
+                        va="center", fontsize=fontsize)
+    return patches
+
+
+def finish_grid_axes(ax: Axes, width: float, height: float, margin: float = 0.3) -> None:
+    """Square cells, rows downwards, no ticks or spines: the look of every cell diagram."""
+    ax.set_xlim(-margin, width + margin)
+    ax.set_ylim(height + margin, -margin)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)

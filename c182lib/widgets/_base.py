@@ -1,0 +1,118 @@
+"""The one widget shell every explorer is built from.
+
+An explorer is a column of controls, a status line and a figure. Each change of a control calls
+a plain plotting function (the same one that draws the static figures) and shows the Figure it
+returns; a ``ValueError`` from the library (an impossible setting, such as an output size below 1)
+is shown as a message in the status line instead of a traceback.
+
+Front-end contract (the browser tests rely on it): the container has CSS class ``c182-explorer``,
+the status line ``c182-status`` and the figure area ``c182-figure``.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Mapping
+
+from matplotlib.figure import Figure
+
+try:
+    import ipywidgets
+    from IPython.display import display
+except ImportError:  # pragma: no cover - exercised by tests that hide ipywidgets
+    ipywidgets = None
+
+
+def build_explorer(title: str, controls: Mapping[str, object],
+                   draw: Callable[..., Figure], describe: Callable[..., str]):
+    """Assemble an explorer, or return the static default figure when ipywidgets is missing.
+
+    Parameters
+    ----------
+    title : str
+        Heading shown above the controls.
+    controls : mapping of name -> ipywidgets control
+        Each control's ``value`` is passed to ``draw`` and ``describe`` as keyword ``name``.
+        (A plain mapping of name -> value is accepted when ipywidgets is missing.)
+    draw : callable
+        ``draw(**values) -> Figure``.
+    describe : callable
+        ``describe(**values) -> str``: the status text (HTML), e.g. the output size with the
+        formula filled in. May raise ``ValueError`` for impossible settings.
+
+    Returns
+    -------
+    Explorer or Figure
+        The widget (an ``ipywidgets.VBox``), or ``draw(**defaults)`` without ipywidgets.
+    """
+    if ipywidgets is None:
+        return draw(**{name: getattr(c, "value", c) for name, c in controls.items()})
+    return Explorer(title, controls, draw, describe)
+
+
+if ipywidgets is not None:
+
+    class Explorer(ipywidgets.VBox):
+        """Controls + status + figure; see the module docstring.
+
+        Attributes
+        ----------
+        controls : dict of name -> control
+            Set ``explorer.controls["stride"].value = 2`` to drive it from code.
+        status : ipywidgets.HTML
+            The status line: the description, or the error message.
+        output : ipywidgets.Output
+            Where the figure is displayed.
+        figure : Figure or None
+            The figure drawn for the current values (None while the setting is impossible).
+        error : str or None
+            The message of the last ``ValueError``, or None.
+        """
+
+        def __init__(self, title, controls, draw, describe):
+            self.controls = dict(controls)
+            self._draw = draw
+            self._describe = describe
+            self.figure = None
+            self.error = None
+            self.status = ipywidgets.HTML()
+            self.status.add_class("c182-status")
+            self.output = ipywidgets.Output()
+            self.output.add_class("c182-figure")
+            header = ipywidgets.HTML(f"<b>{html.escape(title)}</b>")
+            rows = ipywidgets.GridBox(
+                list(self.controls.values()),
+                layout=ipywidgets.Layout(grid_template_columns="repeat(2, max-content)"),
+            )
+            super().__init__([header, rows, self.status, self.output])
+            self.add_class("c182-explorer")
+            for control in self.controls.values():
+                control.observe(self.update, names="value")
+            self.update()
+
+        @property
+        def values(self) -> dict:
+            """Current control values by name."""
+            return {name: control.value for name, control in self.controls.items()}
+
+        def update(self, change=None) -> None:
+            """Redraw for the current values (the callback of every control)."""
+            values = self.values
+            try:
+                text = self._describe(**values)
+                figure = self._draw(**values)
+            except ValueError as err:
+                self.error = str(err)
+                self.figure = None
+                self.status.value = (
+                    f"<span style='color:#D55E00'><b>Not possible:</b> "
+                    f"{html.escape(self.error)}</span>"
+                )
+                self.output.clear_output()
+                return
+            self.error = None
+            self.figure = figure
+            self.status.value = text
+            with self.output:
+                self.output.clear_output(wait=True)
+                display(figure)
