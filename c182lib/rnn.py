@@ -1,0 +1,738 @@
+"""The vanilla RNN: one cell, backpropagation through time, gradient norms, gradient clipping.
+
+The worksheet's equations, for one sequence and column vectors::
+
+    h_t = tanh(W_hh h_{t-1} + W_xh x_t + b_h)        y_t = W_hy h_t + b_y
+
+A batch stores one sequence per *row*, so the same equations read
+``h_t = tanh(h_{t-1} @ W_hh.T + x_t @ W_xh.T + b_h)`` and ``y_t = h_t @ W_hy.T + b_y``.
+Shapes (PyTorch's layout, batch first)::
+
+    W_xh (H, D)   W_hh (H, H)   b_h (H,)   W_hy (O, H)   b_y (O,)
+    x (N, T, D)   h0 (N, H)     h (N, T, H) = [h_1, ..., h_T]   y (N, T, O)
+
+The mathematics lives in small functions that return ``(out, cache)`` and take
+``(dout, cache)`` back (CS231n style); `VanillaRNN` is a thin class that keeps the weights and the
+hidden state and calls them.
+
+- Cell and sequence: `rnn_step_forward`, `rnn_step_backward`, `rnn_forward`, `rnn_backward`.
+- Output layer at every timestep: `temporal_affine_forward`, `temporal_affine_backward`.
+- Problem types with the same cell: `one_to_one`, `one_to_many`, `many_to_one`, `many_to_many`.
+- Vanishing and exploding gradients: `hidden_gradient_norms`, `random_upstream_gradient`,
+  `hidden_jacobian_norms`, `scaled_recurrent_matrix`.
+- `clip_grad_norm`: rescale all gradients together by their global norm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from ._validate import as_float_array, as_int, as_positive_float, check_shape
+
+# Added to the global norm before dividing, as PyTorch's clip_grad_norm_ does.
+_CLIP_EPS = 1e-6
+
+
+# --------------------------------------------------------------------------------------------
+# Argument checks shared by the cell and the sequence
+# --------------------------------------------------------------------------------------------
+
+def _check_weights(x: np.ndarray, W_xh, W_hh, b_h) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Convert and check the cell's weights against the input ``x`` (last axis D)."""
+    W_hh = as_float_array("W_hh", W_hh, ndim=2, layout="(H, H)")
+    hidden = W_hh.shape[0]
+    check_shape("W_hh", W_hh, (hidden, hidden), "(H, H)")
+    W_xh = as_float_array("W_xh", W_xh, ndim=2, layout="(H, D)")
+    check_shape("W_xh", W_xh, (hidden, x.shape[-1]), "(H, D) with H from W_hh and D from x")
+    b_h = as_float_array("b_h", b_h, ndim=1, layout="(H,)")
+    check_shape("b_h", b_h, (hidden,), "(H,) with H from W_hh")
+    return W_xh, W_hh, b_h
+
+
+def _check_hidden(name: str, value, batch: int, hidden: int) -> np.ndarray:
+    """``value`` as an (N, H) hidden state; ``None`` means zeros."""
+    if value is None:
+        return np.zeros((batch, hidden))
+    value = as_float_array(name, value, ndim=2, layout="(N, H)")
+    check_shape(name, value, (batch, hidden), "(N, H) with N from x and H from W_hh")
+    return value
+
+
+def _check_sequence(x) -> np.ndarray:
+    x = as_float_array("x", x, ndim=3, layout="(N, T, D)")
+    if x.shape[0] < 1 or x.shape[1] < 1:
+        raise ValueError(f"x must hold N >= 1 sequences of T >= 1 steps (N, T, D); "
+                         f"got shape {x.shape}")
+    return x
+
+
+# --------------------------------------------------------------------------------------------
+# One timestep
+# --------------------------------------------------------------------------------------------
+
+def rnn_step_forward(x, h_prev, W_xh, W_hh, b_h) -> tuple[np.ndarray, tuple]:
+    """One timestep of the vanilla RNN for a batch.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, D)
+        Inputs ``x_t``, one row per sequence.
+    h_prev : array_like, shape (N, H), or None
+        Previous hidden states ``h_{t-1}``; ``None`` means zeros.
+    W_xh : array_like, shape (H, D)
+    W_hh : array_like, shape (H, H)
+    b_h : array_like, shape (H,)
+
+    Returns
+    -------
+    h : ndarray, shape (N, H)
+        ``h_t = tanh(h_{t-1} @ W_hh.T + x_t @ W_xh.T + b_h)``, the row form of
+        ``tanh(W_hh h_{t-1} + W_xh x_t + b_h)``.
+    cache : tuple
+        ``(x, h_prev, W_xh, W_hh, h)`` for `rnn_step_backward`.
+    """
+    x = as_float_array("x", x, ndim=2, layout="(N, D)")
+    W_xh, W_hh, b_h = _check_weights(x, W_xh, W_hh, b_h)
+    h_prev = _check_hidden("h_prev", h_prev, x.shape[0], W_hh.shape[0])
+    h = np.tanh(h_prev @ W_hh.T + x @ W_xh.T + b_h)
+    return h, (x, h_prev, W_xh, W_hh, h)
+
+
+def rnn_step_backward(dh, cache: tuple) -> tuple[np.ndarray, ...]:
+    """Backward pass of `rnn_step_forward`.
+
+    With ``da = dh * (1 - h**2)`` (``tanh' = 1 - tanh^2``)::
+
+        dx = da @ W_xh    dh_prev = da @ W_hh    dW_xh = da.T @ x    dW_hh = da.T @ h_prev
+        db_h = da.sum(axis=0)
+
+    Parameters
+    ----------
+    dh : array_like, shape (N, H)
+        Upstream gradient ``dL/dh_t``.
+    cache : tuple
+        From `rnn_step_forward`.
+
+    Returns
+    -------
+    dx : ndarray, shape (N, D)
+    dh_prev : ndarray, shape (N, H)
+    dW_xh : ndarray, shape (H, D)
+    dW_hh : ndarray, shape (H, H)
+    db_h : ndarray, shape (H,)
+    """
+    x, h_prev, W_xh, W_hh, h = cache
+    dh = as_float_array("dh", dh, ndim=2, layout="(N, H)")
+    check_shape("dh", dh, h.shape, "(N, H), the shape of h")
+    da = dh * (1.0 - h * h)
+    return da @ W_xh, da @ W_hh, da.T @ x, da.T @ h_prev, da.sum(axis=0)
+
+
+# --------------------------------------------------------------------------------------------
+# A whole sequence
+# --------------------------------------------------------------------------------------------
+
+def rnn_forward(x, h0, W_xh, W_hh, b_h) -> tuple[np.ndarray, tuple]:
+    """Run the vanilla RNN over whole sequences (batch first).
+
+    Parameters
+    ----------
+    x : array_like, shape (N, T, D)
+        ``x[n, t]`` is the input of sequence ``n`` at step ``t + 1``.
+    h0 : array_like, shape (N, H), or None
+        Initial hidden states; ``None`` means zeros. Each call starts afresh from ``h0``.
+    W_xh : array_like, shape (H, D)
+    W_hh : array_like, shape (H, H)
+    b_h : array_like, shape (H,)
+
+    Returns
+    -------
+    h : ndarray, shape (N, T, H)
+        ``h[:, t]`` is ``h_{t+1} = tanh(h_t @ W_hh.T + x[:, t] @ W_xh.T + b_h)``
+        (``h_0 = h0`` is not included).
+    cache : tuple
+        ``(x, h0, W_xh, W_hh, h)`` for `rnn_backward`.
+
+    Notes
+    -----
+    Same result as calling `rnn_step_forward` T times, but faster: the input projections of all
+    timesteps, ``x @ W_xh.T + b_h``, do not depend on the recurrence, so they are one matrix
+    product of the (N*T, D) block before the loop, and the loop only adds ``h_{t-1} @ W_hh.T``
+    and applies tanh in place.
+    """
+    x = _check_sequence(x)
+    W_xh, W_hh, b_h = _check_weights(x, W_xh, W_hh, b_h)
+    n, steps, d = x.shape
+    hidden = W_hh.shape[0]
+    h0 = _check_hidden("h0", h0, n, hidden)
+
+    h = (x.reshape(n * steps, d) @ W_xh.T).reshape(n, steps, hidden)
+    h += b_h
+    recurrent = np.empty((n, hidden), dtype=h.dtype)
+    h_prev = h0
+    for t in range(steps):
+        h_t = h[:, t]  # a view: holds x_t @ W_xh.T + b_h until overwritten with h_t
+        np.matmul(h_prev, W_hh.T, out=recurrent)
+        h_t += recurrent
+        np.tanh(h_t, out=h_t)
+        h_prev = h_t
+    return h, (x, h0, W_xh, W_hh, h)
+
+
+def _backprop_through_time(dh, cache: tuple, record_norms: bool = False):
+    """The recurrence of `rnn_backward`: gradients of the pre-activations, and of h0.
+
+    Returns ``(da, dh0, norms)`` with ``da`` (N, T, H), ``dh0`` (N, H) and, when
+    ``record_norms``, ``norms`` (T + 1,) with ``norms[t] = ||dL/dh_t||`` (else None).
+    """
+    x, h0, W_xh, W_hh, h = cache
+    dh = as_float_array("dh", dh, ndim=3, layout="(N, T, H)")
+    check_shape("dh", dh, h.shape, "(N, T, H), the shape of h")
+    steps = h.shape[1]
+    da = np.empty(h.shape, dtype=np.result_type(dh, h, W_hh))
+    norms = np.empty(steps + 1) if record_norms else None
+    dh_from_later = np.zeros_like(h0, dtype=da.dtype)
+    for t in range(steps - 1, -1, -1):
+        da_t = da[:, t]
+        np.add(dh[:, t], dh_from_later, out=da_t)  # total dL/dh_{t+1}: direct + through h_{t+2}
+        if record_norms:
+            norms[t + 1] = np.linalg.norm(da_t)
+        h_t = h[:, t]
+        da_t *= 1.0 - h_t * h_t
+        dh_from_later = da_t @ W_hh
+    if record_norms:
+        norms[0] = np.linalg.norm(dh_from_later)
+    return da, dh_from_later, norms
+
+
+def rnn_backward(dh, cache: tuple) -> tuple[np.ndarray, ...]:
+    """Backpropagation through time for `rnn_forward`.
+
+    Parameters
+    ----------
+    dh : array_like, shape (N, T, H)
+        Upstream gradient on every hidden state: ``dh[:, t] = ∂L/∂h_{t+1}`` through the
+        outputs only (zeros where a step has no loss). The gradient that flows back through
+        the recurrence is added here.
+    cache : tuple
+        From `rnn_forward`.
+
+    Returns
+    -------
+    dx : ndarray, shape (N, T, D)
+    dh0 : ndarray, shape (N, H)
+    dW_xh : ndarray, shape (H, D)
+    dW_hh : ndarray, shape (H, H)
+    db_h : ndarray, shape (H,)
+
+    Notes
+    -----
+    Going backwards from t = T, the total gradient on ``h_t`` is ``g_t = dh_t + da_{t+1} W_hh``
+    (no second term at t = T), and ``da_t = g_t * (1 - h_t**2)``. The weights are shared by all
+    steps, so their gradients are sums over steps: ``dW_xh = Σ_t da_tᵀ x_t``,
+    ``dW_hh = Σ_t da_tᵀ h_{t-1}``, ``db_h = Σ_t da_t`` (and over the batch). Only
+    ``da_t W_hh`` has to be in the loop; the sums and ``dx_t = da_t W_xh`` are single matrix
+    products over the (N*T, H) block of all ``da_t`` afterwards.
+    """
+    x, h0, W_xh, W_hh, h = cache
+    da, dh0, _ = _backprop_through_time(dh, cache)
+    n, steps, d = x.shape
+    hidden = W_hh.shape[0]
+    h_prev = np.empty_like(h)  # [h_0, ..., h_{T-1}], aligned with da
+    h_prev[:, 0] = h0
+    h_prev[:, 1:] = h[:, :-1]
+    da_rows = da.reshape(n * steps, hidden)
+    dx = (da_rows @ W_xh).reshape(n, steps, d)
+    dW_xh = da_rows.T @ x.reshape(n * steps, d)
+    dW_hh = da_rows.T @ h_prev.reshape(n * steps, hidden)
+    return dx, dh0, dW_xh, dW_hh, da_rows.sum(axis=0)
+
+
+# --------------------------------------------------------------------------------------------
+# Output layer at every timestep
+# --------------------------------------------------------------------------------------------
+
+def temporal_affine_forward(h, W, b) -> tuple[np.ndarray, tuple]:
+    """The output layer ``y_t = W h_t + b`` applied at every timestep (row form ``h @ W.T + b``).
+
+    Parameters
+    ----------
+    h : array_like, shape (N, T, H), or (N, H) for a single step
+    W : array_like, shape (O, H)
+        E.g. ``W_hy``.
+    b : array_like, shape (O,)
+        E.g. ``b_y``.
+
+    Returns
+    -------
+    y : ndarray, shape (N, T, O), or (N, O)
+    cache : tuple
+        ``(h, W)`` for `temporal_affine_backward`.
+    """
+    h = as_float_array("h", h, ndim=(2, 3), layout="(N, T, H) or (N, H)")
+    W = as_float_array("W", W, ndim=2, layout="(O, H)")
+    check_shape("W", W, (W.shape[0], h.shape[-1]), "(O, H) with H from h")
+    b = as_float_array("b", b, ndim=1, layout="(O,)")
+    check_shape("b", b, (W.shape[0],), "(O,) with O from W")
+    return h @ W.T + b, (h, W)
+
+
+def temporal_affine_backward(dy, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Backward pass of `temporal_affine_forward`.
+
+    Parameters
+    ----------
+    dy : array_like, shape (N, T, O), or (N, O)
+    cache : tuple
+        From `temporal_affine_forward`.
+
+    Returns
+    -------
+    dh : ndarray, shape of ``h``
+        ``dy @ W``.
+    dW : ndarray, shape (O, H)
+        ``Σ_{n,t} dy[n, t]ᵀ h[n, t]`` (the weights are shared by all steps).
+    db : ndarray, shape (O,)
+        ``Σ_{n,t} dy[n, t]``.
+    """
+    h, W = cache
+    dy = as_float_array("dy", dy, ndim=h.ndim, layout="(N, T, O) or (N, O)")
+    check_shape("dy", dy, h.shape[:-1] + (W.shape[0],), "the shape of y")
+    dy_rows = dy.reshape(-1, W.shape[0])
+    return dy @ W, dy_rows.T @ h.reshape(-1, W.shape[1]), dy_rows.sum(axis=0)
+
+
+# --------------------------------------------------------------------------------------------
+# Problem types (worksheet section 0.2) with the same cell
+# --------------------------------------------------------------------------------------------
+
+def one_to_one(x, *, W_xh, W_hh, b_h, W_hy, b_y) -> np.ndarray:
+    """One input, one output: a single step from ``h_0 = 0``.
+
+    ``y = W_hy tanh(W_xh x + b_h) + b_y`` is a one-hidden-layer network; ``W_hh`` multiplies
+    ``h_0 = 0`` and has no effect (it is accepted so ``one_to_one(x, **rnn.parameters())`` works).
+
+    Parameters
+    ----------
+    x : array_like, shape (N, D)
+    W_xh, W_hh, b_h, W_hy, b_y : array_like
+        Shapes (H, D), (H, H), (H,), (O, H), (O,).
+
+    Returns
+    -------
+    y : ndarray, shape (N, O)
+    """
+    x = as_float_array("x", x, ndim=2, layout="(N, D)")
+    h, _ = rnn_step_forward(x, None, W_xh, W_hh, b_h)
+    return temporal_affine_forward(h, W_hy, b_y)[0]
+
+
+def one_to_many(x, steps: int, *, W_xh, W_hh, b_h, W_hy, b_y, h0=None) -> np.ndarray:
+    """One input, a sequence of outputs: each output is fed back as the next input.
+
+    ``x_1 = x`` and ``x_{t+1} = y_t``, as a captioning model feeds back the word it just
+    produced (a language model would feed back the embedding of a sampled token; here the
+    output vector itself is fed back, so O must equal D).
+
+    Parameters
+    ----------
+    x : array_like, shape (N, D)
+        The single input, e.g. an image's features.
+    steps : int
+        Number of outputs T (>= 1).
+    W_xh, W_hh, b_h, W_hy, b_y : array_like
+        Shapes (H, D), (H, H), (H,), (D, H), (D,).
+    h0 : array_like, shape (N, H), optional
+        Initial hidden state (zeros by default).
+
+    Returns
+    -------
+    y : ndarray, shape (N, steps, D)
+    """
+    x = as_float_array("x", x, ndim=2, layout="(N, D)")
+    steps = as_int("steps", steps, minimum=1)
+    W_hy = as_float_array("W_hy", W_hy, ndim=2, layout="(O, H)")
+    if W_hy.shape[0] != x.shape[1]:
+        raise ValueError(f"W_hy must have O = D = {x.shape[1]} rows so that each output can be "
+                         f"fed back as the next input; got shape {W_hy.shape}")
+    h = h0
+    x_t = x
+    y = np.empty((x.shape[0], steps, W_hy.shape[0]))
+    for t in range(steps):
+        h, _ = rnn_step_forward(x_t, h, W_xh, W_hh, b_h)
+        y[:, t], _ = temporal_affine_forward(h, W_hy, b_y)
+        x_t = y[:, t]
+    return y
+
+
+def many_to_one(x, *, W_xh, W_hh, b_h, W_hy, b_y, h0=None) -> np.ndarray:
+    """A sequence of inputs, one output read from the last hidden state (e.g. sentiment).
+
+    Parameters
+    ----------
+    x : array_like, shape (N, T, D)
+    W_xh, W_hh, b_h, W_hy, b_y : array_like
+        Shapes (H, D), (H, H), (H,), (O, H), (O,).
+    h0 : array_like, shape (N, H), optional
+
+    Returns
+    -------
+    y : ndarray, shape (N, O)
+        ``y_T = W_hy h_T + b_y``.
+    """
+    h, _ = rnn_forward(x, h0, W_xh, W_hh, b_h)
+    return temporal_affine_forward(h[:, -1], W_hy, b_y)[0]
+
+
+def many_to_many(x, *, W_xh, W_hh, b_h, W_hy, b_y, h0=None) -> np.ndarray:
+    """A sequence of inputs, one output per input (e.g. labelling every frame of a video).
+
+    Translation-style many-to-many, where the output sequence has its own length, chains two
+    problem types: read the input with `rnn_forward`, then pass its last hidden state
+    ``h[:, -1]`` as ``h0`` to `one_to_many` (usually with a second set of weights).
+
+    Parameters
+    ----------
+    x : array_like, shape (N, T, D)
+    W_xh, W_hh, b_h, W_hy, b_y : array_like
+        Shapes (H, D), (H, H), (H,), (O, H), (O,).
+    h0 : array_like, shape (N, H), optional
+
+    Returns
+    -------
+    y : ndarray, shape (N, T, O)
+    """
+    h, _ = rnn_forward(x, h0, W_xh, W_hh, b_h)
+    return temporal_affine_forward(h, W_hy, b_y)[0]
+
+
+# --------------------------------------------------------------------------------------------
+# Vanishing and exploding gradients
+# --------------------------------------------------------------------------------------------
+
+def random_upstream_gradient(shape, loss: str = "last", seed=None) -> np.ndarray:
+    """Upstream gradient ``dh`` of a linear loss on the last step or on every step.
+
+    The loss is ``L = Σ_{t in S} <G_t, h_t>`` with fixed random directions ``G_t`` of unit
+    norm, ``S = {T}`` (``loss="last"``) or all steps (``loss="every"``). Any smooth loss looks
+    like this near a point, so the gradient norms it produces show how a signal injected at a
+    step shrinks or grows on its way back.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(N, T, H)``, the shape of ``h``.
+    loss : {"last", "every"}
+    seed : int or None
+        Seed for ``np.random.default_rng``.
+
+    Returns
+    -------
+    dh : ndarray, shape (N, T, H)
+        Zero except on the steps in ``S``, where each ``dh[:, t]`` has Frobenius norm 1.
+    """
+    if not isinstance(shape, (tuple, list)) or len(shape) != 3:
+        raise ValueError(f"shape must be a tuple (N, T, H); got {shape!r}")
+    n, steps, hidden = (as_int(f"shape[{i}]", s, minimum=1) for i, s in enumerate(shape))
+    if loss not in ("last", "every"):
+        raise ValueError(f"loss must be 'last' or 'every'; got {loss!r}")
+    rng = np.random.default_rng(seed)
+    dh = np.zeros((n, steps, hidden))
+    loss_steps = [steps - 1] if loss == "last" else range(steps)
+    for t in loss_steps:
+        direction = rng.standard_normal((n, hidden))
+        dh[:, t] = direction / np.linalg.norm(direction)
+    return dh
+
+
+def hidden_gradient_norms(dh, cache: tuple) -> np.ndarray:
+    """Norm of the total gradient ``∂L/∂h_t`` at every step, by backpropagation through time.
+
+    Parameters
+    ----------
+    dh : array_like, shape (N, T, H)
+        Upstream gradient on the hidden states, as for `rnn_backward`; e.g. from
+        `random_upstream_gradient`.
+    cache : tuple
+        From `rnn_forward`.
+
+    Returns
+    -------
+    norms : ndarray, shape (T + 1,)
+        ``norms[t] = ||∂L/∂h_t||`` (Frobenius norm over batch and hidden units) for
+        ``t = 0, ..., T``; ``norms[0]`` belongs to ``h0``. For a loss on the last step only,
+        ``norms[t] <= σ_max(W_hh)^(T-t) · norms[T]``.
+    """
+    return _backprop_through_time(dh, cache, record_norms=True)[2]
+
+
+def hidden_jacobian_norms(h, W_hh) -> tuple[np.ndarray, np.ndarray]:
+    """Spectral norms of ``∂h_T/∂h_t`` for one sequence, and their bound ``σ_max(W_hh)^(T-t)``.
+
+    Parameters
+    ----------
+    h : array_like, shape (T, H)
+        Hidden states ``h_1, ..., h_T`` of ONE sequence, e.g. ``rnn_forward(...)[0][n]``.
+    W_hh : array_like, shape (H, H)
+
+    Returns
+    -------
+    norms : ndarray, shape (T + 1,)
+        ``norms[t] = ||∂h_T/∂h_t||_2`` (largest singular value) for ``t = 0, ..., T``;
+        ``norms[T] = 1``.
+    bound : ndarray, shape (T + 1,)
+        ``σ_max(W_hh)^(T-t)``.
+
+    Notes
+    -----
+    Each step's Jacobian is ``∂h_k/∂h_{k-1} = diag(1 - h_k²) W_hh``, so
+    ``∂h_T/∂h_t = Π_{k=T}^{t+1} diag(1 - h_k²) W_hh``. As ``0 < tanh' <= 1``, every factor
+    has spectral norm at most ``σ_max(W_hh)``, which gives the bound (Pascanu, Mikolov &
+    Bengio 2013): ``σ_max < 1`` is sufficient for vanishing gradients, ``σ_max > 1`` is
+    necessary for exploding ones. Very long sequences can underflow the norms to 0 or
+    overflow the bound to inf in float64.
+    """
+    h = as_float_array("h", h, ndim=2, layout="(T, H) for one sequence; pass h[n] of (N, T, H)")
+    W_hh = as_float_array("W_hh", W_hh, ndim=2, layout="(H, H)")
+    steps, hidden = h.shape
+    check_shape("W_hh", W_hh, (hidden, hidden), "(H, H) with H from h")
+    products = np.empty((steps + 1, hidden, hidden))
+    products[steps] = np.eye(hidden)
+    tanh_slopes = 1.0 - h * h
+    for t in range(steps - 1, -1, -1):
+        # ∂h_T/∂h_t = ∂h_T/∂h_{t+1} · diag(1 - h_{t+1}²) W_hh, and h_{t+1} is h[t].
+        products[t] = (products[t + 1] * tanh_slopes[t]) @ W_hh
+    norms = np.linalg.norm(products, ord=2, axis=(1, 2))
+    sigma_max = np.linalg.norm(W_hh, ord=2)
+    bound = sigma_max ** np.arange(steps, -1, -1, dtype=np.float64)
+    return norms, bound
+
+
+def scaled_recurrent_matrix(hidden_size: int, sigma_max: float, seed=None) -> np.ndarray:
+    """A random (H, H) matrix whose singular values all equal ``sigma_max``.
+
+    ``sigma_max * Q`` with ``Q`` a random orthogonal matrix (uniform over orthogonal matrices:
+    QR of a Gaussian matrix with the signs of R's diagonal moved into Q). Its spectral norm and
+    its spectral radius are both ``sigma_max``, so it turns "recurrent weight scale" into one
+    number: below 1 gradients vanish, above 1 they can explode.
+
+    Parameters
+    ----------
+    hidden_size : int
+        H (>= 1).
+    sigma_max : float
+        Every singular value (> 0).
+    seed : int or None
+        Seed for ``np.random.default_rng``.
+
+    Returns
+    -------
+    W_hh : ndarray, shape (H, H)
+    """
+    hidden_size = as_int("hidden_size", hidden_size, minimum=1)
+    sigma_max = as_positive_float("sigma_max", sigma_max)
+    gaussian = np.random.default_rng(seed).standard_normal((hidden_size, hidden_size))
+    q, r = np.linalg.qr(gaussian)
+    return sigma_max * (q * np.where(np.diag(r) < 0, -1.0, 1.0))
+
+
+# --------------------------------------------------------------------------------------------
+# Gradient clipping
+# --------------------------------------------------------------------------------------------
+
+def clip_grad_norm(grads, max_norm: float):
+    """Rescale all gradients together so that their global L2 norm is at most ``max_norm``.
+
+    ``total_norm = sqrt(Σ_i ||g_i||²)`` over every entry of every array. When
+    ``total_norm > max_norm``, every array is multiplied by ``max_norm / (total_norm + 1e-6)``;
+    otherwise it is returned unchanged. One factor for all arrays keeps the direction of the
+    full gradient (clipping each entry to ``[-c, c]`` would not). This is PyTorch's
+    ``torch.nn.utils.clip_grad_norm_`` rule, except that PyTorch multiplies by
+    ``min(1, max_norm / (total_norm + 1e-6))`` always, so it also shrinks by less than 1e-6
+    when ``total_norm`` is within 1e-6 below ``max_norm``; here gradients at or below the
+    threshold are never touched.
+
+    Parameters
+    ----------
+    grads : dict of array_like, or list or tuple of array_like
+        Gradients of any shapes, e.g. ``VanillaRNN.backward_sequence(dy)``.
+    max_norm : float
+        Largest allowed global norm (> 0).
+
+    Returns
+    -------
+    clipped : dict, list or tuple (as ``grads``)
+        New arrays; ``grads`` is not modified.
+    total_norm : float
+        The global norm before clipping.
+
+    Raises
+    ------
+    ValueError
+        When the global norm is not finite (a NaN or inf gradient cannot be rescaled).
+    """
+    max_norm = as_positive_float("max_norm", max_norm)
+    if isinstance(grads, Mapping):
+        keys = list(grads)
+        arrays = [as_float_array(f"grads[{key!r}]", grads[key]) for key in keys]
+    elif isinstance(grads, (list, tuple)):
+        arrays = [as_float_array(f"grads[{i}]", g) for i, g in enumerate(grads)]
+    else:
+        raise TypeError(f"grads must be a dict, list or tuple of arrays (wrap a single array in "
+                        f"a list); got {type(grads).__name__}")
+    total_norm = float(np.linalg.norm([np.linalg.norm(g.ravel()) for g in arrays]))
+    if not np.isfinite(total_norm):
+        raise ValueError(f"grads must be finite to be clipped; their global norm is {total_norm}")
+    scale = max_norm / (total_norm + _CLIP_EPS) if total_norm > max_norm else 1.0
+    clipped = [g * scale for g in arrays]
+    if isinstance(grads, Mapping):
+        return dict(zip(keys, clipped, strict=True)), total_norm
+    return (clipped if isinstance(grads, list) else tuple(clipped)), total_norm
+
+
+# --------------------------------------------------------------------------------------------
+# The worksheet's class
+# --------------------------------------------------------------------------------------------
+
+class VanillaRNN:
+    """The worksheet's ``VanillaRNN``, completed: weights, a hidden state, one step at a time.
+
+    ``forward(x)`` processes ONE timestep, ``h_t = tanh(W_hh h_{t-1} + W_xh x_t + b_h)``,
+    ``y_t = W_hy h_t + b_y``, and keeps ``h_t`` in ``hidden_state`` for the next call;
+    ``reset_state()`` zeroes it before an independent sequence. ``forward_sequence(x)`` runs
+    whole sequences with `rnn_forward` and `temporal_affine_forward`, and
+    ``backward_sequence(dy)`` backpropagates through time with their backward functions.
+
+    Parameters
+    ----------
+    input_size : int
+        D.
+    hidden_size : int
+        H.
+    output_size : int
+        O.
+    seed : int or None
+        Seed for ``np.random.default_rng``. Every weight and bias is drawn from
+        ``uniform(-1/sqrt(H), 1/sqrt(H))``, PyTorch's initialisation of ``nn.RNN`` and of an
+        ``nn.Linear`` with H inputs: pre-activations start O(1), so tanh starts unsaturated.
+
+    Attributes
+    ----------
+    W_xh : ndarray, shape (H, D)
+    W_hh : ndarray, shape (H, H)
+    b_h : ndarray, shape (H,)
+    W_hy : ndarray, shape (O, H)
+    b_y : ndarray, shape (O,)
+    hidden_state : ndarray, shape (H,), or (N, H) after a batch
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, output_size: int, seed=None):
+        self.input_size = as_int("input_size", input_size, minimum=1)
+        self.hidden_size = as_int("hidden_size", hidden_size, minimum=1)
+        self.output_size = as_int("output_size", output_size, minimum=1)
+        rng = np.random.default_rng(seed)
+        bound = 1.0 / np.sqrt(self.hidden_size)
+        hidden = self.hidden_size
+        self.W_xh = rng.uniform(-bound, bound, (hidden, self.input_size))
+        self.W_hh = rng.uniform(-bound, bound, (hidden, hidden))
+        self.b_h = rng.uniform(-bound, bound, hidden)
+        self.W_hy = rng.uniform(-bound, bound, (self.output_size, hidden))
+        self.b_y = rng.uniform(-bound, bound, self.output_size)
+        self.hidden_state = np.zeros(hidden)
+        self._cache = None
+
+    def parameters(self) -> dict[str, np.ndarray]:
+        """The weights by name (the arrays themselves, not copies).
+
+        The names match the keyword arguments of `one_to_one`, `one_to_many`, `many_to_one`
+        and `many_to_many`, so ``many_to_one(x, **rnn.parameters())`` runs this network.
+        """
+        return {"W_xh": self.W_xh, "W_hh": self.W_hh, "b_h": self.b_h,
+                "W_hy": self.W_hy, "b_y": self.b_y}
+
+    def reset_state(self) -> None:
+        """Zero the hidden state, before processing an independent sequence."""
+        self.hidden_state = np.zeros(self.hidden_size)
+
+    def forward(self, x) -> np.ndarray:
+        """Process one timestep and update ``hidden_state``.
+
+        Parameters
+        ----------
+        x : array_like, shape (D,) or (N, D)
+            The input ``x_t`` of one sequence, or of N sequences (one per row).
+
+        Returns
+        -------
+        y : ndarray, shape (O,) or (N, O)
+            ``y_t = W_hy h_t + b_y`` with ``h_t = tanh(W_hh h_{t-1} + W_xh x_t + b_h)``.
+        """
+        x = as_float_array("x", x, ndim=(1, 2), layout="(D,) or (N, D)")
+        single = x.ndim == 1
+        x_rows = x[np.newaxis] if single else x
+        if x_rows.shape[1] != self.input_size:
+            raise ValueError(f"x must have D = input_size = {self.input_size} entries per "
+                             f"timestep; got shape {x.shape}")
+        h_prev = self.hidden_state
+        if h_prev.ndim == 1:
+            h_prev = np.broadcast_to(h_prev, (x_rows.shape[0], self.hidden_size))
+        elif single or h_prev.shape[0] != x_rows.shape[0]:
+            raise ValueError(f"x has shape {x.shape} but hidden_state holds a batch of shape "
+                             f"{h_prev.shape}; call reset_state() before a new sequence")
+        h, _ = rnn_step_forward(x_rows, h_prev, self.W_xh, self.W_hh, self.b_h)
+        y, _ = temporal_affine_forward(h, self.W_hy, self.b_y)
+        self.hidden_state = h[0] if single else h
+        return y[0] if single else y
+
+    def forward_sequence(self, x, h0=None) -> np.ndarray:
+        """Run whole sequences (many-to-many) and keep what `backward_sequence` needs.
+
+        Every call is an independent sequence: it starts from ``h0`` (zeros by default), never
+        from a state left by an earlier call. Afterwards ``hidden_state`` holds ``h_T``, so
+        ``forward`` can continue the sequence (e.g. to generate).
+
+        Parameters
+        ----------
+        x : array_like, shape (N, T, D), or (T, D) for one sequence
+        h0 : array_like, shape (N, H) (or (H,) for one sequence), optional
+
+        Returns
+        -------
+        y : ndarray, shape (N, T, O), or (T, O)
+        """
+        x = as_float_array("x", x, ndim=(2, 3), layout="(N, T, D) or (T, D)")
+        single = x.ndim == 2
+        if single:
+            x = x[np.newaxis]
+            if h0 is not None:
+                h0 = as_float_array("h0", h0, ndim=1, layout="(H,) for one sequence")[np.newaxis]
+        h, rnn_cache = rnn_forward(x, h0, self.W_xh, self.W_hh, self.b_h)
+        y, output_cache = temporal_affine_forward(h, self.W_hy, self.b_y)
+        self._cache = (single, rnn_cache, output_cache)
+        self.hidden_state = h[0, -1].copy() if single else h[:, -1].copy()
+        return y[0] if single else y
+
+    def backward_sequence(self, dy) -> dict[str, np.ndarray]:
+        """Backpropagation through time for the last `forward_sequence`.
+
+        Parameters
+        ----------
+        dy : array_like, shape of the ``y`` it returned
+            ``∂L/∂y``.
+
+        Returns
+        -------
+        grads : dict
+            ``∂L/∂W`` for each name of `parameters`.
+        """
+        if self._cache is None:
+            raise RuntimeError("backward_sequence needs a forward_sequence call first")
+        single, rnn_cache, output_cache = self._cache
+        dy = as_float_array("dy", dy, ndim=2 if single else 3,
+                            layout="(T, O)" if single else "(N, T, O)")
+        dh, dW_hy, db_y = temporal_affine_backward(dy[np.newaxis] if single else dy,
+                                                   output_cache)
+        _, _, dW_xh, dW_hh, db_h = rnn_backward(dh, rnn_cache)
+        return {"W_xh": dW_xh, "W_hh": dW_hh, "b_h": db_h, "W_hy": dW_hy, "b_y": db_y}
