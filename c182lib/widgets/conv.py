@@ -1,0 +1,100 @@
+"""The convolution explorer: vary input size, kernel, stride, padding and dilation and watch
+the windows, the output size and (on request) the explicit matrix change.
+
+A thin shell over `c182lib.figures.conv.conv_explorer_figure`; the status line is
+`describe_conv`, built on `c182lib.figures.conv.output_size_formula`.
+"""
+
+from __future__ import annotations
+
+import html
+
+from c182lib.figures.conv import conv_explorer_figure, output_size_formula, window_geometry
+from c182lib.widgets import _base
+
+
+def describe_conv(dims: int, n: int, kernel_size: int, stride: int, padding: int,
+                  dilation: int, show_matrix: bool = False) -> str:
+    """Status line (HTML): the output size with the formula filled in, and unused cells.
+
+    E.g. ``n_out = ⌊(8 + 2·0 − 1·(3 − 1) − 1) / 2⌋ + 1 = 3; 1 input cell dropped ...``.
+    Cells after the last window are "dropped" (the remainder of a stride that does not tile);
+    cells before it that no window reads (stride larger than the window, or dilation gaps in
+    step with the stride) are "skipped".
+    ``show_matrix`` is accepted (every control's value is passed) and ignored.
+
+    Raises
+    ------
+    ValueError
+        From `c182lib.shapes.conv_output_size` when the output would be smaller than 1; the
+        explorer shows its message.
+    """
+    geom = window_geometry(n, kernel_size, stride, padding, dilation)
+    name = "n_out" if dims == 1 else "H_out = W_out"
+    text = output_size_formula(n, kernel_size, stride, padding, dilation, name=name)
+    if dims == 2:
+        text += f" (output {geom.n_out} × {geom.n_out})"
+    dropped = len(geom.dropped)
+    if dropped:
+        of_padding = int(geom.is_padding()[geom.dropped].sum())
+        s = "" if dropped == 1 else "s"
+        what = f"input cell{s}" if dims == 1 else f"row{s} and {dropped} column{s}"
+        text += f"; {dropped} {what} dropped: the stride does not tile the padded input"
+        if of_padding:
+            text += f" ({of_padding} of them padding)"
+    skipped = len(geom.skipped)
+    if skipped:
+        s = "" if skipped == 1 else "s"
+        what = f"input cell{s}" if dims == 1 else f"row{s} and {skipped} column{s}"
+        text += f"; {skipped} {what} skipped: no window reads them"
+    return html.escape(text)
+
+
+def conv_explorer(dims: int = 1, n: int = 7, kernel_size: int = 3, stride: int = 1,
+                  padding: int = 0, dilation: int = 1, show_matrix: bool = False):
+    """Interactive convolution explorer (ipywidgets 8).
+
+    Parameters
+    ----------
+    dims : {1, 2}
+        Start in 1-D or 2-D (a toggle switches).
+    n : int
+        Input length (1-D) or side of the square input (2-D), 1..16.
+    kernel_size, stride, padding, dilation : int
+        Starting values of their sliders (1..7, 1..4, 0..3, 1..3).
+    show_matrix : bool
+        Also draw the explicit convolution matrix.
+
+    Returns
+    -------
+    Explorer or Figure
+        The widget: ``.controls`` has ``"dims"``, ``"n"``, ``"kernel_size"``, ``"stride"``,
+        ``"padding"``, ``"dilation"``, ``"show_matrix"``; ``.status`` the output size (or the
+        message for an impossible setting), ``.figure`` the drawn figure. Without ipywidgets,
+        the static figure for the given values.
+    """
+    ipywidgets = _base.ipywidgets
+    if ipywidgets is None:
+        values = {"dims": dims, "n": n, "kernel_size": kernel_size, "stride": stride,
+                  "padding": padding, "dilation": dilation, "show_matrix": show_matrix}
+        return _base.build_explorer("Convolution explorer", values, conv_explorer_figure,
+                                    describe_conv)
+
+    def slider(value, low, high, description):
+        return ipywidgets.IntSlider(value=value, min=min(low, value), max=max(high, value),
+                                    description=description,
+                                    continuous_update=False,
+                                    style={"description_width": "initial"})
+
+    controls = {
+        "dims": ipywidgets.ToggleButtons(options=[("1-D", 1), ("2-D", 2)], value=dims,
+                                         description="dims"),
+        "n": slider(n, 1, 16, "input size n"),
+        "kernel_size": slider(kernel_size, 1, 7, "kernel size k"),
+        "stride": slider(stride, 1, 4, "stride s"),
+        "padding": slider(padding, 0, 3, "padding p"),
+        "dilation": slider(dilation, 1, 3, "dilation d"),
+        "show_matrix": ipywidgets.Checkbox(value=show_matrix, description="show matrix"),
+    }
+    return _base.build_explorer("Convolution explorer", controls, conv_explorer_figure,
+                                describe_conv)
