@@ -34,7 +34,14 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x, h: float = 1e-5) -> 
     ndarray, same shape as ``x``
         ``(f(x + h e_i) - f(x - h e_i)) / (2h)`` for every entry ``i``.
     """
-    return numerical_gradient_array(lambda z: np.asarray(f(z), dtype=np.float64), x, 1.0, h)
+    def scalar_f(z):
+        value = np.asarray(f(z), dtype=np.float64)
+        if value.shape != ():
+            raise ValueError(f"f must return a scalar; got an array of shape {value.shape} "
+                             "(use numerical_gradient_array for array-valued functions)")
+        return value
+
+    return numerical_gradient_array(scalar_f, x, 1.0, h)
 
 
 def numerical_gradient_array(f: Callable[[np.ndarray], np.ndarray], x, dout,

@@ -1,0 +1,429 @@
+"""Batch normalisation for fully connected (N, D) and convolutional (N, C, H, W) activations.
+
+Training mode normalises each feature with the statistics of the current batch::
+
+    mu = mean(x, axis=0)             var = mean((x - mu)**2, axis=0)     (biased, ddof=0)
+    x_hat = (x - mu) / sqrt(var + eps)
+    out = gamma * x_hat + beta
+
+**CNN BatchNorm is ordinary BatchNorm on a reshaped matrix.** A convolution applies the same
+filter at every position, so BatchNorm treats every position of every image as one more sample of
+its channel: the statistics are per channel, over the N, H and W axes. The worksheet stores
+images as (B, H, W, C) and takes ``np.mean(x, axis=(0, 1, 2))``; here images are NCHW, so the same
+numbers are ``np.mean(x, axis=(0, 2, 3))``. Moving the channels last and flattening,
+``x.transpose(0, 2, 3, 1).reshape(N*H*W, C)`` turns the batch into a matrix with one row per
+(image, position) and one column per channel, and `spatial_batchnorm_forward` is exactly
+`batchnorm_forward` on it (and likewise for the backward pass). For the worksheet's NHWC array
+``x_nhwc``, ``x_nhwc.transpose(0, 3, 1, 2)`` is the NCHW input used here.
+
+Inference mode uses running averages collected during training instead of batch statistics.
+The convention is PyTorch's (see `update_running_stats`)::
+
+    running_mean <- (1 - momentum) * running_mean + momentum * batch_mean
+    running_var  <- (1 - momentum) * running_var  + momentum * batch_var * m / (m - 1)
+
+with m values per feature in the batch: the running variance accumulates the *unbiased* batch
+variance, while training-mode normalisation uses the biased one.
+
+The functions are pure: they return new arrays and never modify their arguments. `BatchNorm` is
+a thin layer object (in the style of d2l) that keeps gamma, beta and the running statistics and
+calls these functions.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ._validate import as_float_array, as_int, as_positive_float, check_shape
+
+__all__ = [
+    "BatchNorm",
+    "BatchNormCache",
+    "SpatialBatchNormCache",
+    "batchnorm_backward",
+    "batchnorm_forward",
+    "batchnorm_inference",
+    "spatial_batchnorm_backward",
+    "spatial_batchnorm_forward",
+    "spatial_batchnorm_inference",
+    "update_running_stats",
+]
+
+
+class BatchNormCache(NamedTuple):
+    """What `batchnorm_backward` needs, plus the batch statistics for the running averages.
+
+    Attributes
+    ----------
+    x_hat : ndarray, shape (M, D)
+        Normalised input.
+    gamma : ndarray, shape (D,)
+    inv_std : ndarray, shape (D,)
+        ``1 / sqrt(var + eps)``.
+    mean, var : ndarray, shape (D,)
+        Batch mean and biased batch variance.
+    """
+
+    x_hat: np.ndarray
+    gamma: np.ndarray
+    inv_std: np.ndarray
+    mean: np.ndarray
+    var: np.ndarray
+
+    @property
+    def count(self) -> int:
+        """Number of values per feature the statistics were taken over (M)."""
+        return self.x_hat.shape[0]
+
+
+class SpatialBatchNormCache(NamedTuple):
+    """Cache of `spatial_batchnorm_forward`: the (N*H*W, C) problem's cache and the input shape.
+
+    ``mean``, ``var`` and ``count`` are those of the per-channel statistics (count = N*H*W).
+    """
+
+    rows: BatchNormCache
+    x_shape: tuple[int, int, int, int]
+
+    @property
+    def mean(self) -> np.ndarray:
+        return self.rows.mean
+
+    @property
+    def var(self) -> np.ndarray:
+        return self.rows.var
+
+    @property
+    def count(self) -> int:
+        return self.rows.count
+
+
+def _check_features(name: str, value, size: int, layout: str) -> np.ndarray:
+    """A per-feature vector (gamma, beta, running statistics) of shape ``(size,)``."""
+    arr = as_float_array(name, value, ndim=1, layout=layout)
+    check_shape(name, arr, (size,), layout)
+    return arr
+
+
+def _to_rows(x: np.ndarray) -> np.ndarray:
+    """(N, C, H, W) -> (N*H*W, C): one row per (image, position), one column per channel."""
+    return x.transpose(0, 2, 3, 1).reshape(-1, x.shape[1])
+
+
+def _from_rows(rows: np.ndarray, x_shape: tuple) -> np.ndarray:
+    """Inverse of `_to_rows`: (N*H*W, C) -> (N, C, H, W)."""
+    n, c, h, w = x_shape
+    return rows.reshape(n, h, w, c).transpose(0, 3, 1, 2)
+
+
+def _check_image_batch(x) -> np.ndarray:
+    x = as_float_array("x", x, ndim=4, layout="(N, C, H, W)")
+    if x.shape[0] * x.shape[2] * x.shape[3] < 1:
+        raise ValueError(f"x must hold at least one value per channel (N, H, W >= 1); "
+                         f"got shape {x.shape}")
+    return x
+
+
+def batchnorm_forward(x, gamma, beta, eps: float = 1e-5) -> tuple[np.ndarray, BatchNormCache]:
+    """BatchNorm of a fully connected layer's activations, training mode (batch statistics).
+
+    Parameters
+    ----------
+    x : array_like, shape (N, D)
+        N samples of D features, N >= 1.
+    gamma, beta : array_like, shape (D,)
+        Learnable scale and shift.
+    eps : float
+        Added to the variance before the square root (finite, > 0).
+
+    Returns
+    -------
+    out : ndarray, shape (N, D)
+        ``gamma * (x - mu) / sqrt(var + eps) + beta`` with ``mu``, ``var`` the per-feature
+        mean and biased variance over the batch axis.
+    cache : BatchNormCache
+        For `batchnorm_backward`; ``cache.mean``, ``cache.var`` and ``cache.count`` feed
+        `update_running_stats`.
+
+    Raises
+    ------
+    TypeError
+        If an array is not real-valued or ``eps`` is not a number.
+    ValueError
+        If shapes do not match, N is 0, or ``eps`` is not finite and positive.
+    """
+    x = as_float_array("x", x, ndim=2, layout="(N, D)")
+    if x.shape[0] < 1:
+        raise ValueError(f"x must hold at least one sample (N >= 1) (N, D); got shape {x.shape}")
+    gamma = _check_features("gamma", gamma, x.shape[1], "(D,)")
+    beta = _check_features("beta", beta, x.shape[1], "(D,)")
+    eps = as_positive_float("eps", eps)
+    mean = x.mean(axis=0)
+    var = x.var(axis=0)
+    inv_std = 1.0 / np.sqrt(var + eps)
+    x_hat = (x - mean) * inv_std
+    return gamma * x_hat + beta, BatchNormCache(x_hat, gamma, inv_std, mean, var)
+
+
+def batchnorm_backward(dout, cache: BatchNormCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gradients of `batchnorm_forward` (training mode).
+
+    Parameters
+    ----------
+    dout : array_like, shape (N, D)
+        Upstream gradient.
+    cache : BatchNormCache
+        From `batchnorm_forward`.
+
+    Returns
+    -------
+    dx : ndarray, shape (N, D)
+    dgamma, dbeta : ndarray, shape (D,)
+
+    Notes
+    -----
+    With ``dx_hat = gamma * dout`` and sums over the batch axis (per feature)::
+
+        dbeta  = sum(dout)
+        dgamma = sum(dout * x_hat)
+        dx     = (inv_std / N) * (N * dx_hat - sum(dx_hat) - x_hat * sum(dx_hat * x_hat))
+
+    ``x`` reaches the loss through x_hat directly and through the batch mean and variance,
+    which every sample shares; the two subtracted sums are those shared paths. They remove
+    from ``dx_hat`` its mean and (up to a term of order eps / var) its component along
+    ``x_hat``: ``sum(dx) = 0`` for each feature, because adding a constant to a feature over
+    the whole batch does not change the output, and ``sum(dx * x_hat)`` is nearly 0, because
+    scaling it changes the output only through eps.
+    """
+    if not isinstance(cache, BatchNormCache):
+        raise TypeError(f"cache must be the BatchNormCache returned by batchnorm_forward; "
+                        f"got {type(cache).__name__}")
+    x_hat, gamma, inv_std = cache.x_hat, cache.gamma, cache.inv_std
+    dout = as_float_array("dout", dout, ndim=2, layout="(N, D)")
+    check_shape("dout", dout, x_hat.shape, "(N, D), the forward output's shape")
+    n = x_hat.shape[0]
+    dbeta = dout.sum(axis=0)
+    dgamma = (dout * x_hat).sum(axis=0)
+    dx_hat = dout * gamma
+    dx = (inv_std / n) * (n * dx_hat - dx_hat.sum(axis=0) - x_hat * (dx_hat * x_hat).sum(axis=0))
+    return dx, dgamma, dbeta
+
+
+def spatial_batchnorm_forward(x, gamma, beta,
+                              eps: float = 1e-5) -> tuple[np.ndarray, SpatialBatchNormCache]:
+    """BatchNorm of a convolutional layer's activations: per channel, over N, H and W.
+
+    Computed as `batchnorm_forward` on ``x.transpose(0, 2, 3, 1).reshape(N*H*W, C)`` (see the
+    module docstring for why this is the same thing).
+
+    Parameters
+    ----------
+    x : array_like, shape (N, C, H, W)
+    gamma, beta : array_like, shape (C,)
+    eps : float
+        Finite, > 0.
+
+    Returns
+    -------
+    out : ndarray, shape (N, C, H, W)
+        ``gamma[c] * (x[:, c] - mu[c]) / sqrt(var[c] + eps) + beta[c]``, with ``mu[c]``,
+        ``var[c]`` the mean and biased variance of ``x[:, c, :, :]``.
+    cache : SpatialBatchNormCache
+        For `spatial_batchnorm_backward`; ``mean``, ``var`` and ``count`` (= N*H*W) feed
+        `update_running_stats`. With N*H*W = 1 the variance is 0 and the output is ``beta``.
+    """
+    x = _check_image_batch(x)
+    gamma = _check_features("gamma", gamma, x.shape[1], "(C,)")
+    beta = _check_features("beta", beta, x.shape[1], "(C,)")
+    out_rows, cache = batchnorm_forward(_to_rows(x), gamma, beta, eps)
+    return _from_rows(out_rows, x.shape), SpatialBatchNormCache(cache, x.shape)
+
+
+def spatial_batchnorm_backward(dout, cache: SpatialBatchNormCache
+                               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gradients of `spatial_batchnorm_forward`: `batchnorm_backward` on the (N*H*W, C) rows.
+
+    Parameters
+    ----------
+    dout : array_like, shape (N, C, H, W)
+    cache : SpatialBatchNormCache
+
+    Returns
+    -------
+    dx : ndarray, shape (N, C, H, W)
+    dgamma, dbeta : ndarray, shape (C,)
+    """
+    if not isinstance(cache, SpatialBatchNormCache):
+        raise TypeError(f"cache must be the SpatialBatchNormCache returned by "
+                        f"spatial_batchnorm_forward; got {type(cache).__name__}")
+    dout = as_float_array("dout", dout, ndim=4, layout="(N, C, H, W)")
+    check_shape("dout", dout, cache.x_shape, "(N, C, H, W), the forward output's shape")
+    dx_rows, dgamma, dbeta = batchnorm_backward(_to_rows(dout), cache.rows)
+    return _from_rows(dx_rows, cache.x_shape), dgamma, dbeta
+
+
+def _check_momentum(momentum) -> float:
+    momentum = as_positive_float("momentum", momentum)
+    if momentum > 1:
+        raise ValueError(f"momentum must be in (0, 1]; got {momentum}")
+    return momentum
+
+
+def update_running_stats(running_mean, running_var, batch_mean, batch_var, count: int,
+                         momentum: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+    """Exponential moving averages of the batch statistics, PyTorch's convention.
+
+    Parameters
+    ----------
+    running_mean, running_var : array_like, shape (D,)
+        Current running statistics (PyTorch starts them at 0 and 1).
+    batch_mean, batch_var : array_like, shape (D,)
+        The batch's mean and *biased* variance, as in ``cache.mean`` and ``cache.var``.
+    count : int
+        Values per feature in the batch (N, or N*H*W for spatial BatchNorm), at least 2: the
+        unbiased variance of a single value is undefined (PyTorch refuses such a batch too).
+    momentum : float
+        Weight of the new batch, in (0, 1]. PyTorch's default 0.1. (Keras and d2l call
+        ``1 - momentum`` the momentum.)
+
+    Returns
+    -------
+    new_mean, new_var : ndarray, shape (D,)
+        ``(1 - momentum) * running_mean + momentum * batch_mean`` and
+        ``(1 - momentum) * running_var + momentum * batch_var * count / (count - 1)``.
+        The running variance tracks the *unbiased* variance, as PyTorch stores it; training
+        normalises with the biased one. The inputs are not modified.
+    """
+    running_mean = as_float_array("running_mean", running_mean, ndim=1, layout="(D,)")
+    size = running_mean.shape[0]
+    running_var = _check_features("running_var", running_var, size, "(D,)")
+    batch_mean = _check_features("batch_mean", batch_mean, size, "(D,)")
+    batch_var = _check_features("batch_var", batch_var, size, "(D,)")
+    count = as_int("count", count, 2)
+    momentum = _check_momentum(momentum)
+    unbiased_var = batch_var * (count / (count - 1))
+    new_mean = (1 - momentum) * running_mean + momentum * batch_mean
+    new_var = (1 - momentum) * running_var + momentum * unbiased_var
+    return new_mean, new_var
+
+
+def _check_inference_args(size, gamma, beta, running_mean, running_var, eps, layout):
+    gamma = _check_features("gamma", gamma, size, layout)
+    beta = _check_features("beta", beta, size, layout)
+    running_mean = _check_features("running_mean", running_mean, size, layout)
+    running_var = _check_features("running_var", running_var, size, layout)
+    if np.any(running_var < 0):
+        raise ValueError(f"running_var must be >= 0; got minimum {running_var.min()}")
+    return gamma, beta, running_mean, running_var, as_positive_float("eps", eps)
+
+
+def batchnorm_inference(x, gamma, beta, running_mean, running_var,
+                        eps: float = 1e-5) -> np.ndarray:
+    """BatchNorm in inference mode: normalise with running statistics, not the batch's.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, D)
+    gamma, beta, running_mean, running_var : array_like, shape (D,)
+    eps : float
+        Finite, > 0.
+
+    Returns
+    -------
+    out : ndarray, shape (N, D)
+        ``gamma * (x - running_mean) / sqrt(running_var + eps) + beta``: each sample is
+        transformed independently of the rest of the batch.
+    """
+    x = as_float_array("x", x, ndim=2, layout="(N, D)")
+    gamma, beta, running_mean, running_var, eps = _check_inference_args(
+        x.shape[1], gamma, beta, running_mean, running_var, eps, "(D,)")
+    return gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta
+
+
+def spatial_batchnorm_inference(x, gamma, beta, running_mean, running_var,
+                                eps: float = 1e-5) -> np.ndarray:
+    """`batchnorm_inference` per channel of an (N, C, H, W) batch.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, C, H, W)
+    gamma, beta, running_mean, running_var : array_like, shape (C,)
+    eps : float
+
+    Returns
+    -------
+    out : ndarray, shape (N, C, H, W)
+    """
+    x = as_float_array("x", x, ndim=4, layout="(N, C, H, W)")
+    gamma, beta, running_mean, running_var, eps = _check_inference_args(
+        x.shape[1], gamma, beta, running_mean, running_var, eps, "(C,)")
+    return _from_rows(batchnorm_inference(_to_rows(x), gamma, beta, running_mean, running_var,
+                                          eps), x.shape)
+
+
+class BatchNorm:
+    """A BatchNorm layer: parameters, running statistics and a train/eval switch.
+
+    The arithmetic lives in the functions of this module; this class only keeps state, like
+    ``torch.nn.BatchNorm1d`` (``spatial=False``, input (N, D)) or ``BatchNorm2d``
+    (``spatial=True``, input (N, C, H, W)).
+
+    Parameters
+    ----------
+    num_features : int
+        D, or C for spatial BatchNorm.
+    spatial : bool
+        Normalise per channel of (N, C, H, W) input instead of per feature of (N, D) input.
+    eps : float
+    momentum : float
+        As in `update_running_stats`.
+
+    Attributes
+    ----------
+    gamma, beta : ndarray, shape (num_features,)
+        Start at ones and zeros.
+    running_mean, running_var : ndarray, shape (num_features,)
+        Start at zeros and ones; replaced by new arrays at each training-mode `forward`.
+    training : bool
+        True (the default) uses batch statistics and updates the running ones; False uses the
+        running statistics.
+    """
+
+    def __init__(self, num_features: int, spatial: bool = False, eps: float = 1e-5,
+                 momentum: float = 0.1):
+        size = as_int("num_features", num_features, 1)
+        if not isinstance(spatial, bool):
+            raise TypeError(f"spatial must be True or False; got {spatial!r}")
+        self.spatial = spatial
+        self.eps = as_positive_float("eps", eps)
+        self.momentum = _check_momentum(momentum)
+        self.gamma = np.ones(size)
+        self.beta = np.zeros(size)
+        self.running_mean = np.zeros(size)
+        self.running_var = np.ones(size)
+        self.training = True
+        self._cache = None
+
+    def forward(self, x) -> np.ndarray:
+        """Normalise ``x``; in training mode also update the running statistics."""
+        if not self.training:
+            self._cache = None
+            inference = spatial_batchnorm_inference if self.spatial else batchnorm_inference
+            return inference(x, self.gamma, self.beta, self.running_mean, self.running_var,
+                             self.eps)
+        forward = spatial_batchnorm_forward if self.spatial else batchnorm_forward
+        out, cache = forward(x, self.gamma, self.beta, self.eps)
+        self.running_mean, self.running_var = update_running_stats(
+            self.running_mean, self.running_var, cache.mean, cache.var, cache.count,
+            self.momentum)
+        self._cache = cache
+        return out
+
+    def backward(self, dout) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(dx, dgamma, dbeta)`` for the last training-mode `forward`."""
+        if self._cache is None:
+            raise RuntimeError("backward needs a training-mode forward pass first")
+        backward = spatial_batchnorm_backward if self.spatial else batchnorm_backward
+        return backward(dout, self._cache)

@@ -1,0 +1,128 @@
+"""Tests of c182lib.gradcheck on functions whose gradients are known in closed form."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from c182lib.gradcheck import numerical_gradient, numerical_gradient_array, rel_error
+
+
+def test_quadratic_form():
+    # f(x) = x^T A x + b^T x  ->  grad = (A + A^T) x + b
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((4, 4))
+    b = rng.standard_normal(4)
+    x = rng.standard_normal(4)
+    grad = numerical_gradient(lambda z: z @ a @ z + b @ z, x)
+    # Central differences are exact for quadratics, up to rounding.
+    np.testing.assert_allclose(grad, (a + a.T) @ x + b, rtol=1e-8, atol=1e-9)
+
+
+def test_sin_on_a_matrix():
+    x = np.linspace(-3, 3, 12).reshape(3, 4)
+    grad = numerical_gradient(lambda z: np.sum(np.sin(z)), x)
+    assert grad.shape == x.shape
+    assert rel_error(grad, np.cos(x)) < 1e-8
+    # truncation error of central differences: about h^2/6 * |f'''| = h^2/6 * |cos|
+    h = 1e-3
+    coarse = numerical_gradient(lambda z: np.sum(np.sin(z)), x, h=h)
+    np.testing.assert_allclose(coarse - np.cos(x), -h**2 / 6 * np.cos(x), atol=1e-10)
+
+
+def test_scalar_input():
+    grad = numerical_gradient(lambda z: z**3, 2.0)
+    assert grad.shape == ()
+    assert abs(grad - 12.0) < 1e-8
+
+
+@settings(max_examples=20, deadline=None)
+@given(m=st.integers(1, 5), n=st.integers(1, 5), seed=st.integers(0, 2**32 - 1))
+def test_array_gradient_is_the_vector_jacobian_product(m, n, seed):
+    rng = np.random.default_rng(seed)
+    w = rng.standard_normal((m, n))
+    x = rng.standard_normal((n, 3))
+    dout = rng.standard_normal((m, 3))
+    # linear map: d/dx sum(dout * (W x)) = W^T dout, exactly
+    grad = numerical_gradient_array(lambda z: w @ z, x, dout)
+    np.testing.assert_allclose(grad, w.T @ dout, rtol=1e-7, atol=1e-9)
+    # elementwise: d/dx sum(dout * tanh(x)) = dout * (1 - tanh(x)^2)
+    y = rng.standard_normal((m, 3))
+    grad = numerical_gradient_array(np.tanh, y, dout)
+    np.testing.assert_allclose(grad, dout * (1 - np.tanh(y) ** 2), rtol=1e-7, atol=1e-9)
+
+
+def test_array_gradient_of_softmax():
+    # Jacobian of softmax: diag(p) - p p^T, so the VJP is p * (dout - <dout, p>).
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(6)
+    dout = rng.standard_normal(6)
+
+    def softmax(z):
+        e = np.exp(z - z.max())
+        return e / e.sum()
+
+    p = softmax(x)
+    assert rel_error(numerical_gradient_array(softmax, x, dout), p * (dout - dout @ p)) < 1e-7
+
+
+def test_x_is_never_modified():
+    x = np.arange(6.0).reshape(2, 3)
+    before = x.copy()
+    seen = []
+
+    def f(z):
+        seen.append(z)
+        out = np.sum(z**2)
+        z += 100.0  # a careless f that writes into its argument
+        return out
+
+    grad = numerical_gradient(f, x)
+    np.testing.assert_array_equal(x, before)
+    np.testing.assert_allclose(grad, 2 * x, atol=1e-6)
+    assert all(z is not x for z in seen)
+    x.setflags(write=False)
+    numerical_gradient_array(lambda z: 3 * z, x, np.ones((2, 3)))
+    np.testing.assert_array_equal(x, before)
+
+
+def test_integer_input_gives_float_gradient():
+    grad = numerical_gradient(lambda z: np.sum(z**2), np.array([1, 2, 3]))
+    assert grad.dtype == np.float64
+    np.testing.assert_allclose(grad, [2.0, 4.0, 6.0], rtol=1e-8)
+
+
+def test_rel_error_values():
+    assert rel_error(1.0, 1.0) == 0.0
+    assert rel_error(np.zeros(3), np.zeros(3)) == 0.0
+    assert rel_error(1.0, 1.1) == pytest.approx(0.1 / 2.1)
+    assert rel_error([1.0, 2.0], [1.0, 2.2]) == pytest.approx(0.2 / 4.2)  # the largest entry
+    assert rel_error([1.0, -1.0], [-1.0, 1.0]) == 1.0  # opposite signs: the worst possible
+    assert rel_error([1e-30], [0.0]) == pytest.approx(1e-30 / 1e-12)  # floor of the denominator
+    assert rel_error([1e-30], [0.0], eps=1e-40) == 1.0
+    assert rel_error(np.empty((0, 3)), np.empty((0, 3))) == 0.0
+    assert isinstance(rel_error([1.0], [2.0]), float)
+
+
+def test_error_messages():
+    with pytest.raises(ValueError, match="same shape"):
+        rel_error(np.zeros(3), np.zeros(4))
+    with pytest.raises(TypeError, match="a must be an array of real numbers"):
+        rel_error(np.zeros(2, dtype=bool), np.zeros(2))
+    with pytest.raises(TypeError, match="b must be"):
+        rel_error(np.zeros(2), ["x", "y"])
+    with pytest.raises(ValueError, match="h must be a finite number > 0"):
+        numerical_gradient(np.sum, np.zeros(3), h=0.0)
+    with pytest.raises(ValueError, match="h must be"):
+        numerical_gradient_array(lambda z: z, np.zeros(3), np.ones(3), h=float("nan"))
+    with pytest.raises(TypeError, match="x must be"):
+        numerical_gradient(np.sum, np.array([True, False]))
+    with pytest.raises(TypeError, match="dout must be"):
+        numerical_gradient_array(lambda z: z, np.zeros(3), np.array(["a", "b", "c"]))
+    with pytest.raises(ValueError, match=r"f\(x\) has shape \(3,\) but dout has shape \(2,\)"):
+        numerical_gradient_array(lambda z: z, np.zeros(3), np.ones(2))
+
+
+def test_numerical_gradient_says_f_must_return_a_scalar():
+    with pytest.raises(ValueError, match="f must return a scalar"):
+        numerical_gradient(lambda z: z * 2, np.ones(3))
