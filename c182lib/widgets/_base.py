@@ -12,7 +12,7 @@ the status line ``c182-status`` and the figure area ``c182-figure``.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from matplotlib.figure import Figure
 
@@ -24,7 +24,8 @@ except ImportError:  # pragma: no cover - exercised by tests that hide ipywidget
 
 
 def build_explorer(title: str, controls: Mapping[str, object],
-                   draw: Callable[..., Figure], describe: Callable[..., str]):
+                   draw: Callable[..., Figure], describe: Callable[..., str],
+                   extra_widgets: Sequence[object] = ()):
     """Assemble an explorer, or return the static default figure when ipywidgets is missing.
 
     Parameters
@@ -39,6 +40,9 @@ def build_explorer(title: str, controls: Mapping[str, object],
     describe : callable
         ``describe(**values) -> str``: the status text (HTML), e.g. the output size with the
         formula filled in. May raise ``ValueError`` for impossible settings.
+    extra_widgets : sequence of widgets, optional
+        Shown between the controls and the status line (e.g. a "new random input" button whose
+        click changes a control).
 
     Returns
     -------
@@ -47,7 +51,7 @@ def build_explorer(title: str, controls: Mapping[str, object],
     """
     if ipywidgets is None:
         return draw(**{name: getattr(c, "value", c) for name, c in controls.items()})
-    return Explorer(title, controls, draw, describe)
+    return Explorer(title, controls, draw, describe, extra_widgets)
 
 
 if ipywidgets is not None:
@@ -69,7 +73,7 @@ if ipywidgets is not None:
             The message of the last ``ValueError``, or None.
         """
 
-        def __init__(self, title, controls, draw, describe):
+        def __init__(self, title, controls, draw, describe, extra_widgets=()):
             self.controls = dict(controls)
             self._draw = draw
             self._describe = describe
@@ -84,7 +88,7 @@ if ipywidgets is not None:
                 list(self.controls.values()),
                 layout=ipywidgets.Layout(grid_template_columns="repeat(2, max-content)"),
             )
-            super().__init__([header, rows, self.status, self.output])
+            super().__init__([header, rows, *extra_widgets, self.status, self.output])
             self.add_class("c182-explorer")
             for control in self.controls.values():
                 control.observe(self.update, names="value")

@@ -1,0 +1,157 @@
+"""Pooling explorer: vary the window, stride, padding and input; watch the gradient routing.
+
+A thin shell over `c182lib.figures.pool.pool_gradient_routing`. The random input is a function
+of the ``seed`` control, so the "new random input" button only increments the seed and every
+picture can be reproduced by setting the controls from Python.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from c182lib import pool
+from c182lib._validate import as_int
+from c182lib.figures.pool import MODES, pool_gradient_routing
+from c182lib.shapes import pool_output_size
+from c182lib.widgets import _base
+
+MAX_SIZE = 8
+MAX_KERNEL = 4
+MAX_STRIDE = 4
+MAX_PADDING = 2
+TIE_LEVELS = 3  # with ties on, inputs take the values 0, 1, 2 only
+
+
+def random_pool_input(size: int, ties: bool, seed: int) -> np.ndarray:
+    """The explorer's input: a ``size`` x ``size`` array of small integers.
+
+    Parameters
+    ----------
+    size : int
+        Side of the input.
+    ties : bool
+        If True, every entry is drawn from ``{0, 1, ..., TIE_LEVELS - 1}``, so most windows
+        contain tied maxima. If False, the entries are ``1, ..., size²`` in random order (no ties).
+    seed : int
+        Seed of ``np.random.default_rng``.
+
+    Returns
+    -------
+    ndarray, shape (size, size), float64
+    """
+    size = as_int("size", size, 1)
+    rng = np.random.default_rng(as_int("seed", seed, 0))
+    if ties:
+        return rng.integers(0, TIE_LEVELS, size=(size, size)).astype(float)
+    return (rng.permutation(size * size) + 1.0).reshape(size, size)
+
+
+def _draw(size, kernel_size, stride, padding, mode, ties, seed) -> Figure:
+    """The explorer's figure for these control values (default upstream gradient 1, 2, ...)."""
+    return pool_gradient_routing(random_pool_input(size, ties, seed), kernel_size=kernel_size,
+                                 stride=stride, padding=padding, mode=mode)
+
+
+def describe_pooling(size, kernel_size, stride, padding, mode, ties, seed) -> str:
+    """Status line: the output size with the formula filled in, and how the gradient spreads.
+
+    For max pooling it counts the input cells that receive gradient (the windows' arg-max cells)
+    and those receiving it from more than one window; for average pooling, the cells lying in
+    more than one window and in none. The counts come from the backward pass with a constant
+    upstream gradient. Raises ``ValueError`` for impossible settings (e.g. padding larger
+    than ``kernel_size // 2``).
+    """
+    n_out = pool_output_size(size, kernel_size, stride, padding)
+    text = (f"<b>Output {n_out}×{n_out}</b>: per axis ⌊(n + 2p − k) / s⌋ + 1 = "
+            f"⌊({size} + 2·{padding} − {kernel_size}) / {stride}⌋ + 1 = {n_out}.")
+    x = random_pool_input(size, ties, seed)[None, None]
+    forward, backward = ((pool.maxpool2d_forward, pool.maxpool2d_backward) if mode == "max"
+                         else (pool.avgpool2d_forward, pool.avgpool2d_backward))
+    out, cache = forward(x, kernel_size=kernel_size, stride=stride, padding=padding)
+    if mode == "max":
+        # With dout = 1 everywhere, dx counts the windows whose arg-max each cell is.
+        wins = backward(np.ones_like(out), cache)
+        text += (f" Gradient reaches <b>{np.count_nonzero(wins)}</b> of {size * size} input"
+                 f" cells; <b>{np.count_nonzero(wins > 1)}</b> receive it from more than one"
+                 f" window (overlap: summed).")
+    else:
+        # With dout = KH*KW everywhere, dx counts the windows containing each cell.
+        share = kernel_size * kernel_size
+        windows = backward(np.full_like(out, share), cache)
+        text += (f" Each window spreads dout / {share} over its {share} cells;"
+                 f" <b>{np.count_nonzero(windows > 1)}</b> of {size * size} input cells lie in"
+                 f" more than one window (shares summed),"
+                 f" <b>{np.count_nonzero(windows == 0)}</b> in none.")
+    return text
+
+
+def pool_explorer(size: int = 6, kernel_size: int = 2, stride: int = 2, padding: int = 0,
+                  mode: str = "max", ties: bool = False, seed: int = 0):
+    """Explorer of pooling and its gradient routing (`pool_gradient_routing` with sliders).
+
+    Parameters
+    ----------
+    size : int
+        Side of the square random input (2 to `MAX_SIZE`).
+    kernel_size, stride, padding : int
+        Initial window side (1 to `MAX_KERNEL`), stride (1 to `MAX_STRIDE`) and padding
+        (0 to `MAX_PADDING`; more than ``kernel_size // 2`` is refused with a message).
+    mode : {"max", "average"}
+        Initial pooling.
+    ties : bool
+        Start with the "make ties" input (few integer levels, see `random_pool_input`).
+    seed : int
+        Initial seed; the "new random input" button increments it.
+
+    Returns
+    -------
+    Explorer or Figure
+        The widget (controls ``size``, ``kernel_size``, ``stride``, ``padding``, ``mode``,
+        ``ties``, ``seed``; the button is ``explorer.new_input_button``), or the static figure
+        for the initial values when ipywidgets is not installed.
+    """
+    values = {
+        "size": as_int("size", size, 2),
+        "kernel_size": as_int("kernel_size", kernel_size, 1),
+        "stride": as_int("stride", stride, 1),
+        "padding": as_int("padding", padding, 0),
+        "mode": mode,
+        "ties": bool(ties),
+        "seed": as_int("seed", seed, 0),
+    }
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}; got {mode!r}")
+    for name, top in (("size", MAX_SIZE), ("kernel_size", MAX_KERNEL), ("stride", MAX_STRIDE),
+                      ("padding", MAX_PADDING)):
+        if values[name] > top:
+            raise ValueError(f"{name} must be at most {top} in the explorer; got {values[name]}")
+    title = "Pooling: windows, output and gradient routing"
+    widgets = _base.ipywidgets
+    if widgets is None:
+        return _base.build_explorer(title, values, _draw, describe_pooling)
+
+    def slider(name: str, label: str, low: int, high: int):
+        return widgets.IntSlider(value=values[name], min=low, max=high, description=label,
+                                 continuous_update=False)
+
+    controls = {
+        "size": slider("size", "input size", 2, MAX_SIZE),
+        "kernel_size": slider("kernel_size", "kernel", 1, MAX_KERNEL),
+        "stride": slider("stride", "stride", 1, MAX_STRIDE),
+        "padding": slider("padding", "padding", 0, MAX_PADDING),
+        "mode": widgets.ToggleButtons(options=list(MODES), value=mode, description="pooling"),
+        "ties": widgets.Checkbox(value=values["ties"], description="make ties"),
+        "seed": widgets.BoundedIntText(value=values["seed"], min=0, max=2**31 - 1,
+                                       description="seed"),
+    }
+    button = widgets.Button(description="new random input", icon="refresh")
+
+    def next_seed(_button) -> None:
+        controls["seed"].value += 1
+
+    button.on_click(next_seed)
+    explorer = _base.build_explorer(title, controls, _draw, describe_pooling,
+                                    extra_widgets=[button])
+    explorer.new_input_button = button
+    return explorer
