@@ -8,6 +8,8 @@ state, the notebook shows a returned Figure exactly once, and tests can inspect 
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
@@ -43,6 +45,13 @@ TAP_COLORS = (BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY_BLUE, YELLOW, BLACK, D
 def new_figure(width: float, height: float) -> Figure:
     """A Figure of ``width`` x ``height`` inches with constrained layout (no overlapping text)."""
     return Figure(figsize=(width, height), layout="constrained")
+
+
+def figure_png(figure: Figure, dpi: float = 100) -> bytes:
+    """The figure as PNG bytes (its layout engine already fits the content: no tight-bbox pass)."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
 
 
 def tap_colormap(n_taps: int) -> ListedColormap:

@@ -11,14 +11,16 @@ the status line ``c182-status`` and the figure area ``c182-figure``.
 
 from __future__ import annotations
 
+import base64
 import html
 from collections.abc import Callable, Mapping, Sequence
 
 from matplotlib.figure import Figure
 
+from ..figures._common import figure_png
+
 try:
     import ipywidgets
-    from IPython.display import display
 except ImportError:  # pragma: no cover - exercised by tests that hide ipywidgets
     ipywidgets = None
 
@@ -112,11 +114,28 @@ if ipywidgets is not None:
                     f"<span style='color:#D55E00'><b>Not possible:</b> "
                     f"{html.escape(self.error)}</span>"
                 )
-                self.output.clear_output()
+                self.output.outputs = ()
                 return
             self.error = None
             self.figure = figure
             self.status.value = text
-            with self.output:
-                self.output.clear_output(wait=True)
-                display(figure)
+            self.output.outputs = (_display_data(figure),)
+
+
+def _display_data(figure: Figure) -> dict:
+    """An output record showing ``figure`` as a PNG.
+
+    The explorer sets its Output widget's ``outputs`` directly instead of calling ``display``
+    inside ``with output:``. Routing displays into an Output widget is the front end's job, so
+    that path only works where a front end routes them (JupyterLab, nbclient); under nbval the
+    figure would land in whichever cell moved the slider. Setting the state works everywhere and
+    needs no ``%matplotlib inline``.
+    """
+    return {
+        "output_type": "display_data",
+        "data": {
+            "image/png": base64.b64encode(figure_png(figure)).decode("ascii"),
+            "text/plain": repr(figure),
+        },
+        "metadata": {},
+    }

@@ -1,0 +1,84 @@
+"""The explorer shell: status, PNG output, impossible settings, fallback without ipywidgets."""
+
+import base64
+
+import ipywidgets
+import pytest
+
+from c182lib.figures._common import new_figure
+from c182lib.widgets import _base
+
+
+def draw(k):
+    if k > 3:
+        raise ValueError(f"k must be at most 3; got {k}")
+    figure = new_figure(2, 2)
+    figure.add_subplot().plot(range(k + 1))
+    return figure
+
+
+def describe(k):
+    return f"k = {k}"
+
+
+def make():
+    return _base.build_explorer("demo", {"k": ipywidgets.IntSlider(value=2, min=1, max=5)},
+                                draw, describe)
+
+
+def shown_png(explorer) -> bytes:
+    (record,) = explorer.output.outputs
+    assert record["output_type"] == "display_data"
+    return base64.b64decode(record["data"]["image/png"])
+
+
+def test_figure_is_set_as_png_state_and_nothing_is_printed(capsys):
+    explorer = make()
+    assert explorer.status.value == "k = 2"
+    first = shown_png(explorer)
+    assert first.startswith(b"\x89PNG")
+    explorer.controls["k"].value = 3
+    assert explorer.status.value == "k = 3"
+    assert shown_png(explorer) != first
+    # Displaying through the kernel would put the figure into whichever cell moved the slider.
+    assert capsys.readouterr().out == ""
+
+
+def test_impossible_setting_shows_the_message_then_recovers():
+    explorer = make()
+    explorer.controls["k"].value = 5
+    assert explorer.figure is None and explorer.output.outputs == ()
+    assert "k must be at most 3; got 5" in explorer.status.value
+    assert explorer.error == "k must be at most 3; got 5"
+    explorer.controls["k"].value = 1
+    assert explorer.error is None and explorer.status.value == "k = 1"
+    assert shown_png(explorer).startswith(b"\x89PNG")
+
+
+def test_css_classes_for_the_front_end():
+    explorer = make()
+    assert "c182-explorer" in explorer._dom_classes
+    assert "c182-status" in explorer.status._dom_classes
+    assert "c182-figure" in explorer.output._dom_classes
+
+
+def test_extra_widgets_sit_between_controls_and_status():
+    button = ipywidgets.Button(description="again")
+    explorer = _base.build_explorer("demo", {"k": ipywidgets.IntSlider(value=1, max=3)},
+                                    draw, describe, extra_widgets=[button])
+    children = list(explorer.children)
+    assert children.index(button) == children.index(explorer.status) - 1
+
+
+def test_without_ipywidgets_the_default_figure_is_returned(monkeypatch):
+    monkeypatch.setattr(_base, "ipywidgets", None)
+    figure = _base.build_explorer("demo", {"k": 2}, draw, describe)
+    assert figure.axes[0].lines[0].get_xdata().tolist() == [0, 1, 2]
+
+
+def test_errors_other_than_valueerror_propagate():
+    def broken(k):
+        raise RuntimeError("bug in the drawing code")
+
+    with pytest.raises(RuntimeError, match="bug in the drawing code"):
+        _base.build_explorer("demo", {"k": ipywidgets.IntSlider(value=1)}, broken, describe)
