@@ -1,0 +1,46 @@
+"""Figures: plain functions that compute with c182lib and return a matplotlib ``Figure``.
+
+The widgets call the same functions, so a static figure and a slider's redraw never disagree.
+In a notebook, run ``%matplotlib inline`` once so a returned Figure is shown as an image.
+"""
+
+from .batchnorm import batchnorm_channel_stats_figure
+from .conv import (
+    conv_explorer_figure,
+    conv_matrix_2d_figure,
+    conv_matrix_figure,
+    im2col_figure,
+    matrix_density_figure,
+    output_size_formula,
+    sliding_window_1d,
+    sliding_window_2d,
+    window_geometry,
+)
+from .pool import pool_gradient_routing, pooling_figure
+from .rnn import (
+    clipped_norm,
+    gradient_experiment,
+    gradient_norms_figure,
+    problem_types_figure,
+    unrolled_rnn_figure,
+)
+
+__all__ = [
+    "batchnorm_channel_stats_figure",
+    "clipped_norm",
+    "conv_explorer_figure",
+    "conv_matrix_2d_figure",
+    "conv_matrix_figure",
+    "gradient_experiment",
+    "gradient_norms_figure",
+    "im2col_figure",
+    "matrix_density_figure",
+    "output_size_formula",
+    "pool_gradient_routing",
+    "pooling_figure",
+    "problem_types_figure",
+    "sliding_window_1d",
+    "sliding_window_2d",
+    "unrolled_rnn_figure",
+    "window_geometry",
+]
