@@ -1,0 +1,758 @@
+"""Self-checks for the RNN notebooks (09-11).
+
+One check per exercise:
+
+- `check_problem_shapes`: the predicted output shapes of the four problem types, of the hidden
+  states, and the parameter count (notebook 09).
+- `check_clip_grad_norm`: ``my_clip_grad_norm(grads, max_norm)`` (notebook 10).
+- `check_vanilla_rnn`: the class ``MyVanillaRNN(input_size, hidden_size, output_size,
+  seed=None)`` with ``forward(x)`` (one step) and ``reset_state()`` (notebook 11).
+- `check_rnn_step_backward`: ``my_rnn_step_backward(dh, cache)`` (notebook 11).
+
+Each prints ``PASS``, ``FAIL`` (the case, then what differs: shape, entries, relative error, the
+gradient or step that is wrong) or ``TODO`` (the stub still raises ``NotImplementedError``) and
+returns a bool; none raises on a student's answer. After a ``FAIL``, a ``hint:`` line names the
+classic mistake when the student's result is exactly what that mistake produces (the forgotten
+``1 - h**2``, the output read from ``h_{t-1}``, a hidden state never reset, elementwise clipping,
+...). References come from `c182lib.rnn`.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+
+from c182lib._validate import as_int
+from c182lib.checks._core import (
+    FAIL,
+    PASS,
+    TODO,
+    Case,
+    _report,
+    check_function,
+    describe_difference,
+)
+from c182lib.rnn import (
+    VanillaRNN,
+    clip_grad_norm,
+    many_to_many,
+    many_to_one,
+    one_to_many,
+    one_to_one,
+    rnn_forward,
+    rnn_step_backward,
+    rnn_step_forward,
+)
+
+__all__ = ["PROBLEM_SHAPE_PARTS", "check_clip_grad_norm", "check_problem_shapes",
+           "check_rnn_step_backward", "check_vanilla_rnn"]
+
+_SEED = 182
+
+# A suspect is (hint, wrong(case) -> what the mistake would return, or None if not applicable).
+Suspect = tuple[str, Callable[[Case], object]]
+
+
+def _error_detail(case_description: str, err: Exception) -> str:
+    """``case '...' raised TypeError: ... (line 3: ...)`` for an exception in student code."""
+    where = traceback.extract_tb(err.__traceback__)[-1]
+    return (f"case '{case_description}' raised {type(err).__name__}: {err} "
+            f"(line {where.lineno}: {where.line})")
+
+
+def _same(got, wrong, rtol: float = 1e-6) -> bool:
+    """Whether ``got`` equals ``wrong`` (arrays, or tuples/lists of them), without raising."""
+    try:
+        return describe_difference(got, wrong, rtol=rtol) is None
+    except Exception:  # a malformed student result matches no suspect
+        return False
+
+
+def _hint_for(got, case: Case, suspects: Sequence[Suspect], rtol: float = 1e-6) -> str | None:
+    """The hint of the first suspect whose wrong result on ``case`` equals ``got``."""
+    for text, wrong in suspects:
+        wrong_result = wrong(case)
+        if wrong_result is not None and _same(got, wrong_result, rtol):
+            return text
+    return None
+
+
+def _first_failure(student: Callable, reference: Callable, cases: Sequence[Case],
+                   rtol: float = 1e-6):
+    """``(case, got, error)`` for the first case the student gets wrong, or None."""
+    for case in cases:
+        expected = reference(*_fresh(case.args))
+        try:
+            got = student(*_fresh(case.args))
+        except Exception as err:  # the student's bug: diagnosed, never raised
+            return case, None, err
+        if describe_difference(got, expected, rtol=rtol) is not None:
+            return case, got, None
+    return None
+
+
+def _fresh(value):
+    """A deep copy of arrays inside tuples and lists (a student may write into them)."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (tuple, list)):
+        return type(value)(_fresh(v) for v in value)
+    return value
+
+
+# --------------------------------------------------------------------------------------------
+# Problem types: output shapes and the parameter count (notebook 09)
+# --------------------------------------------------------------------------------------------
+
+# Each shape part: (question, its shape in symbols). The symbols are the keyword arguments of
+# `check_problem_shapes`.
+_SHAPE_PARTS = {
+    "one-to-one": ("shape of one_to_one(x) for x of shape (N, D)", ("N", "O")),
+    "one-to-many": ("shape of one_to_many(x, steps) for x of shape (N, D), with a generator "
+                    "VanillaRNN(D, H, D)", ("N", "steps", "D")),
+    "many-to-one": ("shape of many_to_one(x) for x of shape (N, T, D)", ("N", "O")),
+    "many-to-many": ("shape of many_to_many(x) for x of shape (N, T, D)", ("N", "T", "O")),
+    "hidden states": ("shape of the hidden states h that rnn_forward returns for x of shape "
+                      "(N, T, D)", ("N", "T", "H")),
+}
+PROBLEM_SHAPE_PARTS = (*_SHAPE_PARTS, "parameters")
+
+
+def _expected_shapes(sizes: Mapping[str, int]) -> dict[str, object]:
+    """Every part's answer, computed by running `c182lib.rnn` with these sizes."""
+    n, steps, d, h, o = (sizes[k] for k in ("N", "T", "D", "H", "O"))
+    params = VanillaRNN(d, h, o, seed=0).parameters()
+    generator = VanillaRNN(d, h, d, seed=0).parameters()
+    x_one, x_seq = np.zeros((n, d)), np.zeros((n, steps, d))
+    hidden, _ = rnn_forward(x_seq, None, params["W_xh"], params["W_hh"], params["b_h"])
+    return {
+        "one-to-one": one_to_one(x_one, **params).shape,
+        "one-to-many": one_to_many(x_one, sizes["steps"], **generator).shape,
+        "many-to-one": many_to_one(x_seq, **params).shape,
+        "many-to-many": many_to_many(x_seq, **params).shape,
+        "hidden states": hidden.shape,
+        "parameters": sum(p.size for p in params.values()),
+    }
+
+
+def _shape_mistakes(part: str) -> list[tuple[tuple[str, ...], str]]:
+    """Wrong shapes (in symbols) that a classic mistake gives for ``part``, with the hint."""
+    right = _SHAPE_PARTS[part][1]
+    mistakes = [(right[1:], "keep the batch axis: one row per sequence, so the shape starts "
+                            "with N.")]
+    if len(right) == 3:
+        mistakes.append(((right[1], right[0], right[2]),
+                         "c182lib is batch first, like PyTorch with batch_first=True: "
+                         "(N, time, features)."))
+    swaps = {
+        "O": [("H", "y comes out of the output layer W_hy (O, H): O numbers per step, not H."),
+              ("D", "y has the output size O; D is the size of an input.")],
+        "H": [("O", "a hidden state h_t has H entries; O is the size of an output y_t."),
+              ("D", "a hidden state h_t has H entries; D is the size of an input x_t.")],
+        "D": [("O", "the generator feeds each output back as the next input, so its outputs "
+                    "have D entries (it is a VanillaRNN(D, H, D))."),
+              ("H", "the outputs have D entries (the generator is a VanillaRNN(D, H, D)); H "
+                    "is the size of its hidden state.")],
+        "steps": [("T", "one_to_many makes `steps` outputs; T is the length of the input "
+                        "sequences of the other problem types.")],
+        "T": [("steps", "one output per input step: T of them (`steps` belongs to "
+                        "one-to-many).")],
+    }
+    for i, symbol in enumerate(right):
+        for other, hint in swaps.get(symbol, []):
+            mistakes.append((right[:i] + (other,) + right[i + 1:], hint))
+    if part == "many-to-one":
+        mistakes.append((("N", "T", "O"), "many-to-one keeps only the last output y_T: no "
+                                          "time axis."))
+    if part == "one-to-one":
+        mistakes.append((("N", "T", "O"), "one input, one output: there is no time axis."))
+    if part in ("one-to-many", "many-to-many"):
+        mistakes.append(((right[0], right[2]), "a sequence comes out: one output per step, "
+                                               "so there is a time axis."))
+    return mistakes
+
+
+def _parameter_mistakes(sizes: Mapping[str, int]) -> list[tuple[int, str]]:
+    n_steps, d, h, o = (sizes[k] for k in ("T", "D", "H", "O"))
+    right = h * d + h * h + h + o * h + o
+    return [
+        (h * d + h * h + o * h, "count the biases too: b_h (H) and b_y (O)."),
+        (h * d + h * h + h, "count the output layer too: W_hy (O x H) and b_y (O)."),
+        (h * d + h + o * h + o, "W_hh (H x H), the recurrent weights, are parameters too."),
+        (n_steps * right, "the same weights are used at every step: the count does not "
+                          "depend on T."),
+        (n_steps * (h * d + h * h + h) + o * h + o, "the same W_xh, W_hh and b_h are used at "
+                                                    "every step: the count does not depend "
+                                                    "on T."),
+    ]
+
+
+def _as_shape(answer) -> tuple | None:
+    """``answer`` as a tuple of ints, or None if it is not one (a list or array also works)."""
+    try:
+        values = np.asarray(answer, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    if values.ndim != 1 or not np.all(values == np.round(values)):
+        return None
+    return tuple(int(v) for v in values)
+
+
+def _axes(count: int) -> str:
+    return f"{count} axis" if count == 1 else f"{count} axes"
+
+
+def _check_shape_answer(title: str, answer, expected: tuple, mistakes, sizes) -> bool:
+    if answer is None:
+        return _report(title, TODO, "no answer yet")
+    shape = _as_shape(answer)
+    symbols = "(" + ", ".join(_SHAPE_PARTS[title.split(":")[0]][1]) + ")"
+    if shape is None:
+        return _report(title, FAIL, f"give a shape as a tuple of ints, e.g. {expected!r} "
+                                    f"has the form {symbols}; got {answer!r}")
+    if shape == expected:
+        return _report(title, PASS, f"{expected} = {symbols}")
+    detail = (f"got {shape} with {_axes(len(shape))}; this output has "
+              f"{_axes(len(expected))}, {symbols}")
+    if len(shape) == len(expected):
+        wrong = [str(i) for i, (g, e) in enumerate(zip(shape, expected, strict=True)) if g != e]
+        detail = (f"got {shape}; axis {wrong[0]} is wrong" if len(wrong) == 1
+                  else f"got {shape}; axes {', '.join(wrong)} are wrong")
+    hint = next((text for wrong, text in mistakes
+                 if tuple(sizes[s] for s in wrong) == shape), None)
+    return _report(title, FAIL, detail + (f"\n  hint: {hint}" if hint else ""))
+
+
+def check_problem_shapes(answers, *, N: int, T: int, D: int, H: int, O: int,  # noqa: E741
+                         steps: int) -> bool:
+    """Check the predicted shapes of notebook 09 (one line per part).
+
+    The expected values are computed by running `c182lib.rnn` (``one_to_one``,
+    ``one_to_many``, ``many_to_one``, ``many_to_many``, ``rnn_forward``) on a network
+    ``VanillaRNN(D, H, O)`` and, for one-to-many, a generator ``VanillaRNN(D, H, D)``. Known
+    wrong answers get a hint (batch axis dropped, time axis first, H instead of O, T instead of
+    ``steps``, a parameter count without biases or growing with T, ...). Choose distinct sizes
+    so a wrong axis cannot look right.
+
+    Parameters
+    ----------
+    answers : dict
+        Keys `PROBLEM_SHAPE_PARTS`: ``"one-to-one"``, ``"one-to-many"``, ``"many-to-one"``,
+        ``"many-to-many"``, ``"hidden states"`` (each a shape tuple) and ``"parameters"`` (the
+        number of weights and biases of ``VanillaRNN(D, H, O)``). ``None`` means not answered
+        yet (``TODO``).
+    N, T, D, H, O, steps : int
+        Batch size, sequence length, input, hidden and output sizes, and the number of outputs
+        ``one_to_many`` generates (all >= 1).
+
+    Returns
+    -------
+    bool
+        True when every part is right.
+
+    Raises
+    ------
+    ValueError
+        If a size is not a positive integer (a mistake in the notebook, not in the answers).
+    """
+    sizes = {name: as_int(name, value, minimum=1)
+             for name, value in (("N", N), ("T", T), ("D", D), ("H", H), ("O", O),
+                                 ("steps", steps))}
+    if answers is None:
+        answers = {}
+    if not isinstance(answers, Mapping):
+        return _report("problem shapes", FAIL, f"answers must be a dict with the keys "
+                                               f"{', '.join(PROBLEM_SHAPE_PARTS)}; got "
+                                               f"{type(answers).__name__}")
+    expected = _expected_shapes(sizes)
+    results = []
+    for part, (question, _) in _SHAPE_PARTS.items():
+        results.append(_check_shape_answer(f"{part}: {question}", answers.get(part),
+                                           expected[part], _shape_mistakes(part), sizes))
+    title = "parameters: number of weights and biases of VanillaRNN(D, H, O)"
+    answer = answers.get("parameters")
+    right = expected["parameters"]
+    if answer is None:
+        results.append(_report(title, TODO, "no answer yet"))
+    elif not isinstance(answer, (int, np.integer)) or isinstance(answer, bool):
+        results.append(_report(title, FAIL, f"give a whole number; got {answer!r}"))
+    elif answer == right:
+        results.append(_report(title, PASS, f"{right}, for any sequence length T"))
+    else:
+        hint = next((text for count, text in _parameter_mistakes(sizes) if count == answer),
+                    "add up the sizes of W_xh (H x D), W_hh (H x H), b_h (H), W_hy (O x H) "
+                    "and b_y (O).")
+        results.append(_report(title, FAIL, f"got {answer}, expected {right}\n  hint: {hint}"))
+    return all(results)
+
+
+# --------------------------------------------------------------------------------------------
+# Gradient clipping by the global norm (notebook 10)
+# --------------------------------------------------------------------------------------------
+
+# Clipping divides by total_norm + 1e-6 (PyTorch's rule) or by total_norm: both are right, and
+# differ by 1e-6 / total_norm relatively; every case has total_norm >= 0.5.
+_CLIP_RTOL = 1e-5
+
+
+def _clip_reference(grads, max_norm):
+    clipped, total_norm = clip_grad_norm(list(grads), max_norm)
+    return clipped, total_norm
+
+
+def _clip_cases() -> list[Case]:
+    def case(description, grads, max_norm):
+        return Case(description, ([np.asarray(g, dtype=float) for g in grads], max_norm))
+
+    cases = [
+        case("one array of norm 5 above max_norm=1: scaled by 1/5", [[3.0, -4.0]], 1.0),
+        case("one array of norm 0.5 below max_norm=1: returned unchanged", [[0.3, -0.4]], 1.0),
+        case("a matrix, a vector and a single number (global norm 13, max_norm=2): ONE factor "
+             "for all", [[[1.0, -2.0, 2.0], [4.0, 0.0, -6.0]], [8.0, 0.0, -2.0], [4.0]], 2.0),
+        case("one entry much larger than the others: elementwise clipping would turn the "
+             "direction", [[10.0, 0.5, -0.2]], 1.0),
+        case("each array below max_norm=1 but together above it (global norm 1.2)",
+             [[0.6, 0.6], [0.6, 0.6]], 1.0),
+        case("global norm exactly max_norm=5: unchanged", [[3.0, 4.0]], 5.0),
+    ]
+    rng = np.random.default_rng(_SEED)
+    for max_norm in (0.5, 50.0):
+        shapes = [(int(rng.integers(1, 4)), int(rng.integers(1, 5))), (int(rng.integers(1, 6)),)]
+        grads = [rng.normal(scale=3.0, size=s).round(3) for s in shapes]
+        total = float(np.sqrt(sum(np.sum(g * g) for g in grads)))
+        verb = "clipped" if total > max_norm else "unchanged"
+        cases.append(case(f"random shapes {shapes}, global norm {total:.3g}, max_norm="
+                          f"{max_norm:g}: {verb}", grads, max_norm))
+    return cases
+
+
+def _clip_suspects() -> list[Suspect]:
+    def global_norm(grads):
+        return float(np.sqrt(sum(np.sum(g * g) for g in grads)))
+
+    def elementwise(case):
+        grads, max_norm = case.args
+        return [np.clip(g, -max_norm, max_norm) for g in grads], global_norm(grads)
+
+    def per_array(case):
+        grads, max_norm = case.args
+        if len(grads) == 1:
+            return None
+        clipped = [g * min(1.0, max_norm / np.linalg.norm(g)) for g in grads]
+        return clipped, global_norm(grads)
+
+    def always_scaled(case):
+        grads, max_norm = case.args
+        total = global_norm(grads)
+        return (None if total >= max_norm
+                else ([g * (max_norm / total) for g in grads], total))
+
+    def norm_after(case):
+        clipped, total = clip_grad_norm(list(case.args[0]), case.args[1])
+        return None if total <= case.args[1] else (clipped, global_norm(clipped))
+
+    def sum_of_norms(case):
+        grads, max_norm = case.args
+        if len(grads) == 1:
+            return None
+        total = float(sum(np.linalg.norm(g) for g in grads))
+        scale = max_norm / total if total > max_norm else 1.0
+        return [g * scale for g in grads], total
+
+    return [
+        ("each entry was clipped to [-max_norm, max_norm]: that turns the direction of the "
+         "gradient. Multiply every array by the same factor max_norm / total_norm.",
+         elementwise),
+        ("each array was clipped by its own norm: use ONE global norm, the square root of the "
+         "sum of all squared entries of all arrays.", per_array),
+        ("gradients whose global norm is at most max_norm must come back unchanged: the "
+         "factor is min(1, max_norm / total_norm), never above 1.", always_scaled),
+        ("return the global norm from BEFORE clipping (it is the number you log to spot an "
+         "explosion).", norm_after),
+        ("the global norm is sqrt(sum_i ||g_i||^2), not sum_i ||g_i||.", sum_of_norms),
+    ]
+
+
+def _mutation_problem(student: Callable, cases: Sequence[Case]) -> str | None:
+    """A message if ``student`` writes into the arrays it is given (a clipping case)."""
+    case = next(c for c in cases if "ONE factor" in c.description)
+    grads = [g.copy() for g in case.args[0]]
+    try:
+        student(grads, case.args[1])
+    except Exception:  # reported with its case by check_function
+        return None
+    changed = [i for i, (g, original) in enumerate(zip(grads, case.args[0], strict=True))
+               if not np.array_equal(g, original)]
+    if not changed:
+        return None
+    return (f"case '{case.description}': the input arrays grads[{', '.join(map(str, changed))}]"
+            f" were changed in place. Return new arrays (g * scale), do not write into the "
+            f"gradients (g *= scale): the caller may still need them.")
+
+
+def check_clip_grad_norm(student: Callable) -> bool:
+    """Check ``student(grads, max_norm) -> (clipped, total_norm)`` against
+    `c182lib.rnn.clip_grad_norm`.
+
+    Cases: one array above and below the threshold, several arrays of different shapes (one
+    global factor), one dominant entry (where elementwise clipping changes the direction),
+    arrays each below the threshold but together above it, a norm exactly at the threshold,
+    and two seeded random settings. The input arrays must not be modified. Dividing by
+    ``total_norm`` or by ``total_norm + 1e-6`` both pass.
+
+    Parameters
+    ----------
+    student : callable
+        ``student(grads, max_norm)`` with ``grads`` a list of float arrays and ``max_norm > 0``,
+        returning the list of clipped arrays (same shapes) and the global norm before clipping.
+
+    Returns
+    -------
+    bool
+        True when every case matches (``PASS`` printed).
+    """
+    name = "my_clip_grad_norm"
+    cases = _clip_cases()
+    mutated = _mutation_problem(student, cases)
+    if mutated:
+        return _report(name, FAIL, mutated)
+    ok = check_function(name, student, _clip_reference, cases, labels=("clipped", "total_norm"),
+                        rtol=_CLIP_RTOL)
+    if not ok:
+        failure = _first_failure(student, _clip_reference, cases, _CLIP_RTOL)
+        if failure is not None and failure[2] is None:
+            hint = _hint_for(failure[1], failure[0], _clip_suspects(), _CLIP_RTOL)
+            if hint:
+                print(f"  hint: {hint}")
+    return ok
+
+
+# --------------------------------------------------------------------------------------------
+# The vanilla RNN class (notebook 11)
+# --------------------------------------------------------------------------------------------
+
+_WEIGHTS = ("W_xh", "W_hh", "W_hy", "b_h", "b_y")
+
+
+def _attribute_shapes(d: int, h: int, o: int) -> dict[str, tuple[tuple[int, ...], str]]:
+    return {"W_xh": ((h, d), "(H, D)"), "W_hh": ((h, h), "(H, H)"), "W_hy": ((o, h), "(O, H)"),
+            "b_h": ((h,), "(H,)"), "b_y": ((o,), "(O,)"), "hidden_state": ((h,), "(H,)")}
+
+
+def _attribute_problem(model, d: int, h: int, o: int, call: str) -> str | None:
+    """What is missing or mis-shaped after construction, or None."""
+    shapes = _attribute_shapes(d, h, o)
+    missing = [name for name in shapes if not hasattr(model, name)]
+    if len(missing) == len(shapes):
+        return (f"{call} has none of the attributes {', '.join(shapes)}.\n  hint: was the "
+                f"constructor called? Python calls a method named __init__ (two underscores on "
+                f"each side) and nothing else: a method named ___init___ is never run.")
+    if missing:
+        return f"{call} has no attribute {', '.join(missing)}"
+    for name, (shape, layout) in shapes.items():
+        got = np.shape(getattr(model, name))
+        if got != shape:
+            hint = ""
+            if name == "hidden_state" and got == (h, h):
+                hint = ("\n  hint: the hidden state is ONE vector of H numbers, np.zeros(H), "
+                        "not an (H, H) matrix.")
+            elif len(got) == 2 and got == shape[::-1]:
+                hint = (f"\n  hint: {name} maps a vector of {got[0]} numbers to one of "
+                        f"{got[1]}: it has shape {layout} = {shape}, so that {name} @ v works.")
+            return f"{call}: {name} has shape {got}, expected {layout} = {shape}{hint}"
+    if not np.array_equal(np.asarray(model.hidden_state, dtype=float), np.zeros(h)):
+        return f"{call}: hidden_state must start at zeros; got {model.hidden_state!r}"
+    return None
+
+
+def _scenarios(d: int, rng: np.random.Generator) -> list[tuple[str, list]]:
+    """Named lists of actions: ``("reset",)`` or ``("step", x, where)``, x of shape (D,)."""
+    def steps(count, sequence=""):
+        return [("step", rng.normal(size=d).round(2), f"{sequence}step {t}")
+                for t in range(1, count + 1)]
+
+    return [
+        ("one step from the zero state (T = 1)", [("reset",), *steps(1)]),
+        ("a sequence of 5 steps: h_t is carried to the next step", [("reset",), *steps(5)]),
+        ("two sequences of 3 steps with reset_state() between them",
+         [("reset",), *steps(3, "sequence 1, "), ("reset",), *steps(3, "sequence 2, ")]),
+    ]
+
+
+def _run_model(model, actions) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``(y_t, hidden_state after the step)`` for every step; the student's code may raise."""
+    record = []
+    for action in actions:
+        if action[0] == "reset":
+            model.reset_state()
+        else:
+            y = model.forward(action[1].copy())
+            record.append((np.array(y, dtype=float), np.array(model.hidden_state, dtype=float)))
+    return record
+
+
+def _correct_step(p: dict, h_prev: np.ndarray, x: np.ndarray):
+    """The worksheet's step for one sequence: ``(h_t, y_t)``."""
+    h = np.tanh(p["W_hh"] @ h_prev + p["W_xh"] @ x + p["b_h"])
+    return h, p["W_hy"] @ h + p["b_y"]
+
+
+def _wrong_step_rules() -> list[tuple[str, Callable]]:
+    """Classic mistakes as step rules ``rule(p, h_prev, x) -> (h, y)`` with weights ``p``."""
+    def right_h(p, h_prev, x):
+        return _correct_step(p, h_prev, x)[0]
+
+    return [
+        ("y_t must be read from the NEW hidden state: update hidden_state first, then "
+         "y_t = W_hy h_t + b_y (your output uses h_{t-1}).",
+         lambda p, h, x: (right_h(p, h, x), p["W_hy"] @ h + p["b_y"])),
+        ("the recurrent term is W_hh @ h_{t-1}; you computed h_{t-1} @ W_hh, which is "
+         "W_hh transposed.",
+         lambda p, h, x: (hn := np.tanh(h @ p["W_hh"] + p["W_xh"] @ x + p["b_h"]),
+                          p["W_hy"] @ hn + p["b_y"])),
+        ("tanh applies to the whole sum W_hh h_{t-1} + W_xh x_t + b_h.",
+         lambda p, h, x: (hn := np.tanh(p["W_hh"] @ h) + p["W_xh"] @ x + p["b_h"],
+                          p["W_hy"] @ hn + p["b_y"])),
+        ("the output layer is affine, y_t = W_hy h_t + b_y: no tanh on y.",
+         lambda p, h, x: (hn := right_h(p, h, x), np.tanh(p["W_hy"] @ hn + p["b_y"]))),
+        ("the hidden bias b_h is missing inside the tanh.",
+         lambda p, h, x: (hn := np.tanh(p["W_hh"] @ h + p["W_xh"] @ x),
+                          p["W_hy"] @ hn + p["b_y"])),
+        ("the output bias b_y is missing: y_t = W_hy h_t + b_y.",
+         lambda p, h, x: (hn := right_h(p, h, x), p["W_hy"] @ hn)),
+    ]
+
+
+def _replay(rule: Callable, params: dict, actions, hidden: int, *, keep_state: bool = True,
+            honour_reset: bool = True) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``(y_t, stored state)`` of a step rule over ``actions``, as `_run_model` records them
+    (optionally never storing h_t, or never resetting it)."""
+    h = np.zeros(hidden)
+    record = []
+    for action in actions:
+        if action[0] == "reset":
+            if honour_reset:
+                h = np.zeros(hidden)
+            continue
+        h_new, y = rule(params, h, action[1])
+        if keep_state:
+            h = h_new
+        record.append((y, h))
+    return record
+
+
+def _rnn_hint(got, params: dict, actions, hidden: int) -> str | None:
+    """The hint of the first classic mistake that reproduces every output and state."""
+    candidates = [(text, _replay(rule, params, actions, hidden))
+                  for text, rule in _wrong_step_rules()]
+    candidates += [
+        ("forward must keep h_t in self.hidden_state, so that the next step starts from it.",
+         _replay(_correct_step, params, actions, hidden, keep_state=False)),
+        ("reset_state() must set hidden_state back to zeros of shape (H,): a new sequence "
+         "must not see the previous one.",
+         _replay(_correct_step, params, actions, hidden, honour_reset=False)),
+    ]
+    for text, record in candidates:
+        if len(record) == len(got) and _same(got, record):
+            return text
+    return None
+
+
+def _build(student_class: Callable, d: int, h: int, o: int):
+    """``(model, None, None)``, or ``(None, verdict, detail)`` if construction goes wrong."""
+    call = f"MyVanillaRNN({d}, {h}, {o}, seed=0)"
+    try:
+        model = student_class(d, h, o, seed=0)
+    except NotImplementedError:
+        return None, TODO, "not implemented yet (remove the raise and write it)"
+    except Exception as err:  # the student's bug, reported instead of raised
+        detail = _error_detail(f"constructing {call}", err)
+        if isinstance(err, TypeError) and "takes no arguments" in str(err):
+            detail += ("\n  hint: Python found no __init__, so object() refused the "
+                       "arguments: the constructor must be spelled __init__ (two "
+                       "underscores on each side), not ___init___.")
+        return None, FAIL, detail
+    problem = _attribute_problem(model, d, h, o, call)
+    if problem:
+        return None, FAIL, problem
+    return model, None, None
+
+
+def check_vanilla_rnn(student_class: Callable) -> bool:
+    """Check a class ``student_class(input_size, hidden_size, output_size, seed=None)``
+    against `c182lib.rnn.VanillaRNN`, step by step.
+
+    The check builds the student's network, checks its attributes ``W_xh`` (H, D), ``W_hh``
+    (H, H), ``W_hy`` (O, H), ``b_h`` (H,), ``b_y`` (O,) and ``hidden_state`` (H,) (zeros), then
+    gives it the reference's weights and compares ``forward(x)`` (one timestep, x of shape
+    (D,)) and ``hidden_state`` after every step with the reference: one step (T = 1), a
+    sequence of 5 steps, and two sequences separated by ``reset_state()``; with D, H, O all
+    different (a transposed matrix cannot fit), and again with weights three times larger
+    (saturated tanh units).
+
+    Parameters
+    ----------
+    student_class : class
+        The student's ``MyVanillaRNN``.
+
+    Returns
+    -------
+    bool
+        True when everything matches (``PASS`` printed).
+    """
+    name = "MyVanillaRNN"
+    settings = [((4, 3, 2), 1.0, "D=4, H=3, O=2"),
+                ((2, 5, 3), 3.0, "D=2, H=5, O=3, weights x3 (saturated tanh)")]
+    rng = np.random.default_rng(_SEED)
+    checked = 0
+    for (d, h, o), weight_scale, label in settings:
+        reference = VanillaRNN(d, h, o, seed=_SEED + d)
+        params = {w: weight_scale * getattr(reference, w) for w in _WEIGHTS}
+        for description, actions in _scenarios(d, rng):
+            case = f"{description}; {label}"
+            model, verdict, detail = _build(student_class, d, h, o)  # a fresh network per case
+            if model is None:
+                return _report(name, verdict, detail)
+            for weight, value in params.items():
+                setattr(reference, weight, value.copy())
+                setattr(model, weight, value.copy())
+            reference.reset_state()
+            expected = _run_model(reference, actions)
+            try:
+                got = _run_model(model, actions)
+            except NotImplementedError:
+                return _report(name, TODO, "not implemented yet (remove the raise and write it)")
+            except Exception as err:  # the student's bug, reported instead of raised
+                return _report(name, FAIL, _error_detail(case, err))
+            places = [action[2] for action in actions if action[0] == "step"]
+            for where, (y, state), (y_ref, state_ref) in zip(places, got, expected,
+                                                              strict=True):
+                problem = (describe_difference(y, y_ref, "forward(x) output y")
+                           or describe_difference(state, state_ref, "hidden_state"))
+                if problem:
+                    hint = _rnn_hint(got, params, actions, h)
+                    return _report(name, FAIL, f"case '{case}', {where}\n  {problem}"
+                                   + (f"\n  hint: {hint}" if hint else ""))
+            checked += 1
+    return _report(name, PASS, f"all {checked} cases match, step by step")
+
+
+# --------------------------------------------------------------------------------------------
+# Backward pass of one RNN step (notebook 11)
+# --------------------------------------------------------------------------------------------
+
+_STEP_LABELS = ("dx", "dh_prev", "dW_xh", "dW_hh", "db_h")
+
+
+def _step_backward_reference(dh, cache):
+    return rnn_step_backward(dh, cache)
+
+
+def _step_backward_cases() -> list[Case]:
+    rng = np.random.default_rng(_SEED)
+
+    def case(description, n, d, h, scale=0.5, first_step=False):
+        x = rng.normal(size=(n, d))
+        h_prev = np.zeros((n, h)) if first_step else np.tanh(rng.normal(size=(n, h)))
+        W_xh = scale * rng.normal(size=(h, d))
+        W_hh = scale * rng.normal(size=(h, h))
+        b_h = rng.normal(scale=0.1, size=h)
+        _, cache = rnn_step_forward(x, h_prev, W_xh, W_hh, b_h)
+        return Case(description, (rng.normal(size=(n, h)), cache))
+
+    cases = [
+        case("one sequence (N=1, D=3, H=4)", 1, 3, 4),
+        case("a batch of 5 (D=2, H=3): weight gradients sum over the batch", 5, 2, 3),
+        case("saturated units (large weights, h near ±1): tanh' = 1 - h² is far from 1",
+             3, 4, 3, scale=2.5),
+        case("first step, h_prev = 0 (N=2, D=3, H=2): dW_hh is zero", 2, 3, 2,
+             first_step=True),
+        case("a single hidden unit (N=3, D=2, H=1)", 3, 2, 1),
+    ]
+    for _ in range(2):
+        n, d, h = (int(v) for v in rng.integers(1, 6, size=3))
+        cases.append(case(f"random: N={n}, D={d}, H={h}", n, d, h))
+    return cases
+
+
+def _step_backward_suspects() -> list[Suspect]:
+    def with_slope(slope):
+        def wrong(case):
+            dh, (x, h_prev, W_xh, W_hh, h) = case.args
+            da = dh * slope(h, h_prev)
+            return da @ W_xh, da @ W_hh, da.T @ x, da.T @ h_prev, da.sum(axis=0)
+        return wrong
+
+    def transposed_recurrence(case):
+        dh, (x, h_prev, W_xh, W_hh, h) = case.args
+        if np.allclose(W_hh, W_hh.T):
+            return None
+        da = dh * (1 - h * h)
+        return da @ W_xh, da @ W_hh.T, da.T @ x, da.T @ h_prev, da.sum(axis=0)
+
+    return [
+        ("the tanh is missing from the chain rule: first da = dh * (1 - h**2), the gradient "
+         "of the pre-activation, then everything else from da.",
+         with_slope(lambda h, h_prev: 1.0)),
+        ("tanh'(a) = 1 - tanh(a)^2 = 1 - h**2: square h.", with_slope(lambda h, h_prev: 1 - h)),
+        ("the cache holds h = tanh(a) already: the slope is 1 - h**2, not 1 - tanh(h)**2.",
+         with_slope(lambda h, h_prev: 1 - np.tanh(h) ** 2)),
+        ("the slope belongs to this step's output h, not to h_prev: 1 - h**2.",
+         with_slope(lambda h, h_prev: 1 - h_prev**2)),
+        ("with rows, a = h_prev @ W_hh.T + ..., so dh_prev = da @ W_hh (not W_hh.T).",
+         transposed_recurrence),
+    ]
+
+
+def _step_backward_shape_hint(case: Case, got) -> str | None:
+    dh, (x, h_prev, W_xh, W_hh, h) = case.args
+    expected = {"dx": x.shape, "dh_prev": h_prev.shape, "dW_xh": W_xh.shape,
+                "dW_hh": W_hh.shape, "db_h": (W_hh.shape[0],)}
+    if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+        return None
+    for (label, shape), value in zip(expected.items(), got, strict=True):
+        if np.shape(value) != shape:
+            return (f"{label} must have the shape of what it is the gradient of, {shape}: "
+                    f"dW_xh = da.T @ x is (H, D) like W_xh, and db_h = da.sum(axis=0) adds the "
+                    f"batch up.")
+    return None
+
+
+def check_rnn_step_backward(student: Callable) -> bool:
+    """Check ``student(dh, cache) -> (dx, dh_prev, dW_xh, dW_hh, db_h)`` against
+    `c182lib.rnn.rnn_step_backward`.
+
+    ``cache = (x, h_prev, W_xh, W_hh, h)`` as `c182lib.rnn.rnn_step_forward` returns it (rows
+    are sequences: x (N, D), h_prev and h (N, H)). Cases: one sequence, a batch, saturated
+    units (where a forgotten ``1 - h**2`` is far off), the first step (``h_prev = 0``), a single
+    hidden unit, and seeded random sizes; every upstream gradient ``dh`` is random.
+
+    Parameters
+    ----------
+    student : callable
+        ``student(dh, cache)`` with ``dh`` of shape (N, H), returning the five gradients.
+
+    Returns
+    -------
+    bool
+        True when every case matches (``PASS`` printed).
+    """
+    name = "my_rnn_step_backward"
+    cases = _step_backward_cases()
+    ok = check_function(name, student, _step_backward_reference, cases, labels=_STEP_LABELS)
+    if not ok:
+        failure = _first_failure(student, _step_backward_reference, cases)
+        if failure is not None:
+            case, got, error = failure
+            if error is not None:
+                hint = ("with one row per sequence: da (N, H) @ W_xh (H, D) is dx (N, D), and "
+                        "da.T (H, N) @ x (N, D) is dW_xh (H, D)."
+                        if isinstance(error, ValueError) else None)
+            else:
+                hint = (_hint_for(got, case, _step_backward_suspects())
+                        or _step_backward_shape_hint(case, got))
+            if hint:
+                print(f"  hint: {hint}")
+    return ok
