@@ -49,6 +49,7 @@ def test_impossible_setting_shows_the_message_then_recovers():
     explorer.controls["k"].value = 5
     assert explorer.figure is None and explorer.output.outputs == ()
     assert "k must be at most 3; got 5" in explorer.status.value
+    assert explorer.status_text == "Not possible: k must be at most 3; got 5"
     assert explorer.error == "k must be at most 3; got 5"
     explorer.controls["k"].value = 1
     assert explorer.error is None and explorer.status.value == "k = 1"
@@ -82,3 +83,10 @@ def test_errors_other_than_valueerror_propagate():
 
     with pytest.raises(RuntimeError, match="bug in the drawing code"):
         _base.build_explorer("demo", {"k": ipywidgets.IntSlider(value=1)}, broken, describe)
+
+
+def test_status_text_is_plain():
+    explorer = make()
+    explorer.status.value = ("‖h<sub>T</sub>‖ ≤ σ<sub>max</sub><sup>T−1</sup> = 2<sup>9</sup> "
+                             "&amp; <b>ok</b>")
+    assert explorer.status_text == "‖h_T‖ ≤ σ_max^(T−1) = 2^9 & ok"

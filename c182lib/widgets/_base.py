@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from collections.abc import Callable, Mapping, Sequence
 
 from matplotlib.figure import Figure
@@ -66,7 +67,8 @@ if ipywidgets is not None:
         controls : dict of name -> control
             Set ``explorer.controls["stride"].value = 2`` to drive it from code.
         status : ipywidgets.HTML
-            The status line: the description, or the error message.
+            The status line: the description, or the error message (`status_text`: the same
+            as plain text).
         output : ipywidgets.Output
             Where the figure is displayed.
         figure : Figure or None
@@ -95,6 +97,15 @@ if ipywidgets is not None:
             for control in self.controls.values():
                 control.observe(self.update, names="value")
             self.update()
+
+        @property
+        def status_text(self) -> str:
+            """The status line as plain text, for printing: h<sub>t</sub> becomes h_t,
+            σ<sup>T−1</sup> becomes σ^(T−1), other tags are dropped, entities decoded."""
+            text = re.sub(r"<sub>(.*?)</sub>", r"_\1", self.status.value)
+            text = re.sub(r"<sup>(\w+)</sup>", r"^\1", text)
+            text = re.sub(r"<sup>(.*?)</sup>", r"^(\1)", text)
+            return html.unescape(re.sub(r"<[^>]+>", "", text))
 
         @property
         def values(self) -> dict:
