@@ -233,7 +233,7 @@ def test_kernel_gradient_fails_wrong_code_with_case_and_hint(capsys, mistake, hi
 def test_kernel_gradient_explains_a_wrong_shape(capsys):
     ok, out = run(capsys, check_kernel_gradient, lambda X, dY: loops_kernel_gradient(X, dY)[1:])
     assert ok is False
-    assert "output: wrong shape (2, 3), expected (3, 3)" in out
+    assert "dw: wrong shape (2, 3), expected (3, 3)" in out
     assert "(n - m + 1) x (n - m + 1) = 3 x 3" in out
 
 
@@ -291,3 +291,29 @@ def test_sgd_step_explains_a_wrong_shape(capsys):
 def test_sgd_step_todo(capsys):
     ok, out = run(capsys, check_sgd_step, not_implemented)
     assert (ok, out.split()[0]) == (False, "TODO")
+
+
+@pytest.mark.parametrize("student", [
+    lambda dy, x, w: loops_corr1d_backward(dy, x, w)[0],
+    lambda dy, x, w: loops_corr1d_backward(dy, x, w)[:1],
+    lambda dy, x, w: None,
+], ids=["dx-only", "one-item-tuple", "none"])
+def test_corr1d_backward_asks_for_the_tuple_when_it_is_missing(capsys, student):
+    ok, out = run(capsys, check_corr1d_backward, student)
+    assert ok is False
+    assert "expected a tuple (dx, dw)" in out
+    assert out.splitlines()[-1] == "  hint: return a tuple (dx, dw) of two 1-D arrays."
+
+
+def test_corr1d_backward_hint_is_about_the_reported_case(capsys):
+    def student(dy, x, w):  # dw from one position everywhere; dx unflipped only when k = 4
+        dx, dw = loops_corr1d_backward(dy, x, w, one_position=True)
+        if len(w) == 4:
+            dx = loops_corr1d_backward(dy, x, w, unflipped=True)[0]
+        return dx, dw
+
+    ok, out = run(capsys, check_corr1d_backward, student)
+    assert ok is False
+    assert out.startswith("FAIL my_corr1d_backward: case 'Problem 3: n=4, k=3")
+    assert "dw: 3 of 3 entries differ" in out
+    assert out.splitlines()[-1].startswith("  hint: w is used at every output position")

@@ -3,21 +3,31 @@
 A check never raises on a wrong or missing answer: it prints a verdict and returns a bool, so a
 student edition whose exercises are still stubs runs from top to bottom. ``NotImplementedError``
 (the stub) is reported as "not done yet"; any other exception inside the student's code is
-reported with the case that triggered it.
+reported with the case that triggered it and the student's line that raised it.
+
+After a ``FAIL``, a check may add a ``  hint:`` line naming the classic mistake behind it. A
+mistake is a `Suspect`: a hint and a function computing what that mistake returns on a case;
+the first suspect whose result equals the student's output on the failing case gives the hint.
 """
 
 from __future__ import annotations
 
+import sysconfig
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
+
+import c182lib
 
 PASS = "PASS"
 FAIL = "FAIL"
 TODO = "TODO"
+NOT_IMPLEMENTED = "not implemented yet (remove the raise and write it)"
 MAX_LISTED_ENTRIES = 6
+SEED = 182  # every check's seeded random cases start from it
 
 
 @dataclass(frozen=True)
@@ -31,6 +41,11 @@ class Case:
     description: str
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
+
+
+# A suspect is (hint, wrong(case) -> what the mistake returns on the case, or None where the
+# mistake cannot be told apart there). A tuple result may hold None for items not compared.
+Suspect = tuple[str, Callable[[Case], object]]
 
 
 def _fmt(value) -> str:
@@ -58,14 +73,19 @@ def describe_difference(got, expected, label: str = "output", rtol: float = 1e-6
                 return problem
         return None
     expected_arr = np.asarray(expected)
+    numeric = expected_arr.dtype.kind in "fiu"
     try:
         got_arr = np.asarray(got, dtype=expected_arr.dtype if expected_arr.dtype.kind == "f"
                              else None)
     except (TypeError, ValueError):
         return f"{label}: expected an array of shape {expected_arr.shape}, got {got!r}"
+    if numeric and got_arr.dtype.kind not in "biufc":  # None, a string, ... for an int
+        wanted = ("a number" if expected_arr.ndim == 0
+                  else f"an array of shape {expected_arr.shape}")
+        return f"{label}: expected {wanted}, got {got!r}"
     if got_arr.shape != expected_arr.shape:
         return f"{label}: wrong shape {got_arr.shape}, expected {expected_arr.shape}"
-    if expected_arr.dtype.kind not in "fiu":
+    if not numeric:
         return None if np.array_equal(got_arr, expected_arr) else (
             f"{label}: got {_fmt(got)}, expected {_fmt(expected)}")
     close = np.isclose(got_arr, expected_arr, rtol=rtol, atol=atol, equal_nan=True)
@@ -85,26 +105,123 @@ def describe_difference(got, expected, label: str = "output", rtol: float = 1e-6
     return "\n".join(lines)
 
 
-def _report(name: str, verdict: str, detail: str = "") -> bool:
+def matches(got, wrong, rtol: float = 1e-6, atol: float = 1e-8) -> bool:
+    """Whether ``got`` equals ``wrong`` (what a mistake returns), without ever raising.
+
+    Arrays and numbers match when `describe_difference` finds no difference. A tuple or list
+    ``wrong`` is a sequence of items (as for `describe_difference`): it matches a tuple or list
+    of the same length item by item, and an item that is None in ``wrong`` is not compared (a
+    mistake that only concerns ``dx`` says nothing of ``dw``).
+    """
+    if isinstance(wrong, (tuple, list)):
+        return (isinstance(got, (tuple, list)) and len(got) == len(wrong)
+                and all(w is None or matches(g, w, rtol, atol)
+                        for g, w in zip(got, wrong, strict=True)))
+    try:
+        return describe_difference(got, wrong, rtol=rtol, atol=atol) is None
+    except Exception:  # a malformed student result matches no suspect
+        return False
+
+
+def matching_suspect(got, case: Case, suspects: Sequence[Suspect], rtol: float = 1e-6,
+                     atol: float = 1e-8) -> str | None:
+    """The hint of the first suspect whose wrong result on ``case`` equals ``got``, or None."""
+    for hint, wrong in suspects:
+        wrong_result = wrong(case)
+        if wrong_result is not None and matches(got, wrong_result, rtol, atol):
+            return hint
+    return None
+
+
+def report(name: str, verdict: str, detail: str = "") -> bool:
+    """Print ``"<verdict> <name>: <detail>"`` and return whether the verdict is `PASS`.
+
+    ``verdict`` is one of `PASS`, `FAIL`, `TODO`; a ``detail`` of several lines continues the
+    verdict (e.g. a ``"\\n  hint: ..."`` line).
+    """
     print(f"{verdict} {name}" + (f": {detail}" if detail else ""))
     return verdict == PASS
 
 
+def print_hint(hint: str | None) -> None:
+    """Print ``"  hint: <hint>"`` under a verdict, if there is a hint."""
+    if hint:
+        print(f"  hint: {hint}")
+
+
+def _library_dirs() -> tuple[Path, ...]:
+    paths = sysconfig.get_paths()
+    dirs = {Path(c182lib.__file__).parent, Path(np.__file__).parent,
+            *(Path(paths[key]) for key in ("stdlib", "platstdlib", "purelib", "platlib"))}
+    return tuple(d.resolve() for d in dirs)
+
+
+_LIBRARY_DIRS = _library_dirs()
+
+
+def _in_library(filename: str) -> bool:
+    """Whether a traceback frame's file is c182lib, numpy, the standard library or installed."""
+    if filename.startswith("<"):  # "<frozen importlib._bootstrap>", or "<string>" (exec)
+        return filename.startswith("<frozen ")
+    path = Path(filename).resolve()
+    return ("site-packages" in path.parts or "dist-packages" in path.parts
+            or any(path.is_relative_to(d) for d in _LIBRARY_DIRS))
+
+
+def student_frame(err: BaseException) -> traceback.FrameSummary:
+    """The deepest frame of ``err``'s traceback in the student's own code.
+
+    A wrong call often fails deep inside numpy or c182lib; the line to show is the student's
+    line that made the call. When every frame is library code (e.g. a c182lib function checked
+    as the "student"), the last frame.
+    """
+    frames = traceback.extract_tb(err.__traceback__)
+    return next((frame for frame in reversed(frames) if not _in_library(frame.filename)),
+                frames[-1])
+
+
+def describe_exception(description: str, err: BaseException) -> str:
+    """``case '<description>' raised TypeError: ... (line 3: ...)``, the student's line."""
+    where = student_frame(err)
+    return (f"case '{description}' raised {type(err).__name__}: {err} "
+            f"(line {where.lineno}: {where.line})")
+
+
 def check_function(name: str, student: Callable, reference: Callable, cases: Sequence[Case],
                    labels: Sequence[str] | None = None, rtol: float = 1e-6,
-                   atol: float = 1e-8) -> bool:
+                   atol: float = 1e-8, *, label: str = "output",
+                   suspects: Sequence[Suspect] = (),
+                   on_error: Callable[[Case, Exception], str | None] | None = None,
+                   fallback: Callable[[Case, object], str | None] | None = None) -> bool:
     """Run ``student`` and ``reference`` on every case and report the first disagreement.
+
+    Prints ``PASS`` (every case matches), ``TODO`` (``student`` raises
+    ``NotImplementedError``) or ``FAIL`` with the first failing case and what differs, then
+    possibly a ``  hint:`` line about that case: the first of ``suspects`` whose result equals
+    the student's output, else ``fallback(case, output)``; or ``on_error(case, exception)``
+    when the student's code raised.
 
     Parameters
     ----------
     name : str
         What is being checked, printed in the verdict.
     student, reference : callable
-        Called with each case's ``args`` and ``kwargs``. Arrays are copied per call, so a
-        student function that writes into its input cannot spoil the reference.
+        Called with each case's ``args`` and ``kwargs``. Arrays (also inside tuples, lists and
+        dicts) are copied per call, so a student function that writes into its input cannot
+        spoil the reference or the suspects.
     cases : sequence of Case
     labels : sequence of str, optional
         Names of the items when the functions return tuples, e.g. ``("dx", "dw")``.
+    rtol, atol : float
+        Tolerances of the comparison (``np.isclose``), also used to match suspects.
+    label : str
+        Name of a single output in the messages (when ``labels`` is None), e.g. ``"dw"``.
+    suspects : sequence of Suspect
+        Classic mistakes, tried in order on the failing case.
+    on_error : callable, optional
+        ``on_error(case, exception) -> hint or None`` after an exception in student code.
+    fallback : callable, optional
+        ``fallback(case, output) -> hint or None`` when no suspect explains the output.
 
     Returns
     -------
@@ -116,47 +233,71 @@ def check_function(name: str, student: Callable, reference: Callable, cases: Seq
         try:
             got = student(*_copied(case.args), **_copied(case.kwargs))
         except NotImplementedError:
-            return _report(name, TODO, "not implemented yet (remove the raise and write it)")
+            return report(name, TODO, NOT_IMPLEMENTED)
         except Exception as err:  # the student's bug, reported instead of raised
-            where = traceback.extract_tb(err.__traceback__)[-1]
-            return _report(name, FAIL, f"case '{case.description}' raised "
-                           f"{type(err).__name__}: {err} (line {where.lineno}: {where.line})")
-        problem = _compare(got, expected, labels, rtol, atol)
+            report(name, FAIL, describe_exception(case.description, err))
+            print_hint(on_error(case, err) if on_error else None)
+            return False
+        problem = _compare(got, expected, labels, label, rtol, atol)
         if problem:
-            return _report(name, FAIL, f"case '{case.description}'\n  {problem}")
-    return _report(name, PASS, f"all {len(cases)} cases match")
+            report(name, FAIL, f"case '{case.description}'\n  {problem}")
+            print_hint(matching_suspect(got, case, suspects, rtol, atol)
+                       or (fallback(case, got) if fallback else None))
+            return False
+    return report(name, PASS, f"all {len(cases)} cases match")
 
 
-def check_value(name: str, answer, expected, hint: str = "", rtol: float = 1e-9) -> bool:
+def check_value(name: str, answer, expected, hint: str = "", rtol: float = 1e-9,
+                known: Mapping[object, str] | None = None) -> bool:
     """Compare a written answer (a number, shape tuple or array) with the expected one.
 
-    ``None`` means "not answered yet". ``hint`` is printed on a wrong answer.
+    ``None`` means "not answered yet". On a wrong answer the hint is printed: ``known[key]``
+    when the answer, as an int or a tuple of ints, is one of the ``known`` wrong answers, else
+    ``hint``. An array answer to a tuple question is read as a tuple.
     """
     if answer is None:
-        return _report(name, TODO, "no answer yet")
+        return report(name, TODO, "no answer yet")
+    if isinstance(answer, np.ndarray) and isinstance(expected, tuple):
+        answer = tuple(answer.tolist())
     problem = describe_difference(answer, expected, "answer", rtol=rtol, atol=0.0)
     if problem:
-        return _report(name, FAIL, problem + (f"\n  hint: {hint}" if hint else ""))
-    return _report(name, PASS, f"{_fmt(expected) if np.ndim(expected) == 0 else 'correct'}")
+        hint = (known or {}).get(_integer_key(answer), hint)
+        return report(name, FAIL, problem + (f"\n  hint: {hint}" if hint else ""))
+    return report(name, PASS, f"{_fmt(expected) if np.ndim(expected) == 0 else 'correct'}")
 
 
-def _compare(got, expected, labels, rtol, atol) -> str | None:
+def _integer_key(answer):
+    """A hashable form of an answer (tuple of ints or an int), or None if it has none."""
+    try:
+        if isinstance(answer, (tuple, list, np.ndarray)):
+            values = np.asarray(answer, dtype=float).ravel()
+            return tuple(int(v) for v in values) if np.all(values == np.round(values)) else None
+        value = float(answer)
+        return int(value) if value.is_integer() else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _compare(got, expected, labels, label, rtol, atol) -> str | None:
     if labels is None:
-        return describe_difference(got, expected, "output", rtol, atol)
+        return describe_difference(got, expected, label, rtol, atol)
     if not isinstance(got, (tuple, list)) or len(got) != len(labels):
         return f"expected a tuple ({', '.join(labels)}), got {type(got).__name__}"
-    for label, g, e in zip(labels, got, expected, strict=True):
-        problem = describe_difference(g, e, label, rtol, atol)
+    for item_label, g, e in zip(labels, got, expected, strict=True):
+        problem = describe_difference(g, e, item_label, rtol, atol)
         if problem:
             return problem
     return None
 
 
 def _copied(value):
+    """``value`` with every array in it copied, inside tuples, lists and dicts too."""
     if isinstance(value, np.ndarray):
         return value.copy()
     if isinstance(value, dict):
         return {k: _copied(v) for k, v in value.items()}
     if isinstance(value, tuple):
         return tuple(_copied(v) for v in value)
+    if isinstance(value, list):
+        return [_copied(v) for v in value]
     return value

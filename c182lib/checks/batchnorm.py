@@ -27,12 +27,10 @@ from c182lib.batchnorm import (
     spatial_batchnorm_backward,
     spatial_batchnorm_forward,
 )
-from c182lib.checks._core import Case, check_function, describe_difference
-from c182lib.checks.conv import _first_failure  # the hint machinery shared by all checks
+from c182lib.checks._core import SEED, Case, Suspect, check_function
 
 __all__ = ["check_spatial_batchnorm_backward"]
 
-_SEED = 182
 _LABELS = ("dx", "dgamma", "dbeta")
 _CHANNEL_AXES = (0, 2, 3)  # N, H, W: every value of one channel
 
@@ -43,7 +41,7 @@ def _reference(dout, x, gamma, eps=1e-5):
 
 
 def _cases() -> list[Case]:
-    rng = np.random.default_rng(_SEED)
+    rng = np.random.default_rng(SEED)
 
     def case(description, shape, gamma=None, eps=1e-5, means=None, stds=None):
         _, c, _, _ = shape
@@ -118,8 +116,8 @@ def _per_position(dout, x, gamma, eps):
     return dx.reshape(x.shape), None, None
 
 
-def _suspects() -> list[tuple[str, Callable]]:
-    """(hint, wrong(dout, x, gamma, eps) -> (dx, dgamma, dbeta), None where not compared)."""
+def _suspects() -> list[Suspect]:
+    """The classic mistakes; each computes ``(dx, dgamma, dbeta)``, None where it says nothing."""
     def dx_only(**options):
         return lambda dout, x, gamma, eps: (_dx(dout, x, gamma, eps, **options), None, None)
 
@@ -130,7 +128,7 @@ def _suspects() -> list[tuple[str, Callable]]:
         x_hat, _ = _normalised(x, eps)
         return None, dout.sum(axis=_CHANNEL_AXES), (dout * x_hat).sum(axis=_CHANNEL_AXES)
 
-    return [
+    mistakes = [
         ("x.reshape(-1, C) straight from (N, C, H, W) puts values of DIFFERENT channels in one "
          "column (memory order is N, C, H, W). Move the channels last first: "
          "x.transpose(0, 2, 3, 1).reshape(-1, C), the same for dout, and undo both for dx.",
@@ -155,13 +153,12 @@ def _suspects() -> list[tuple[str, Callable]]:
         ("dgamma and dbeta are swapped: dbeta = sum(dout), dgamma = sum(dout * x_hat), over "
          "N, H, W.", swapped),
     ]
+    return [(hint, _on_case(wrong)) for hint, wrong in mistakes]
 
 
-def _explains(got, wrong) -> bool:
-    if not isinstance(got, (tuple, list)) or len(got) != len(_LABELS):
-        return False
-    return all(expected is None or describe_difference(item, expected) is None
-               for item, expected in zip(got, wrong, strict=True))
+def _on_case(mistake: Callable) -> Callable[[Case], object]:
+    """``mistake(dout, x, gamma, eps)`` as a function of the case."""
+    return lambda case: mistake(*case.args, case.kwargs["eps"])
 
 
 def _structure_hint(case: Case, got) -> str | None:
@@ -175,24 +172,6 @@ def _structure_hint(case: Case, got) -> str | None:
         return (f"dgamma and dbeta hold one number per channel, shape (C,) = {gamma.shape}: "
                 "sum over N, H and W (axes 0, 2, 3).")
     return None
-
-
-def _print_hint(student: Callable, cases: list[Case]) -> None:
-    failure = _first_failure(student, _reference, cases)
-    if failure is None:
-        return
-    case, got, error = failure
-    if error is not None:
-        return
-    dout, x, gamma = case.args
-    eps = case.kwargs["eps"]
-    for hint, wrong in _suspects():
-        if _explains(got, wrong(dout, x, gamma, eps)):
-            print(f"  hint: {hint}")
-            return
-    hint = _structure_hint(case, got)
-    if hint:
-        print(f"  hint: {hint}")
 
 
 def check_spatial_batchnorm_backward(student: Callable) -> bool:
@@ -214,9 +193,5 @@ def check_spatial_batchnorm_backward(student: Callable) -> bool:
     bool
         True when every case matches (``PASS`` printed).
     """
-    cases = _cases()
-    ok = check_function("my_spatial_batchnorm_backward", student, _reference, cases,
-                        labels=_LABELS)
-    if not ok:
-        _print_hint(student, cases)
-    return ok
+    return check_function("my_spatial_batchnorm_backward", student, _reference, _cases(),
+                          labels=_LABELS, suspects=_suspects(), fallback=_structure_hint)

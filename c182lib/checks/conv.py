@@ -20,89 +20,34 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from c182lib.checks._core import Case, check_function, check_value, describe_difference
+from c182lib.checks._core import SEED, Case, Suspect, check_function, check_value
 from c182lib.conv import conv_matrix_1d, corr1d
 from c182lib.shapes import conv_output_shape, conv_output_size, conv_param_count
 
 __all__ = ["DIMS_1A_PARTS", "check_conv_matrix_1d", "check_corr1d", "check_dims_1a",
            "check_output_size"]
 
-# A suspect is (hint, wrong(case) -> what the mistake would return, or None if not applicable).
-Suspect = tuple[str, Callable[[Case], object]]
-
-_SEED = 182
-
-
-# --------------------------------------------------------------------------------------------
-# Hints after a failure
-# --------------------------------------------------------------------------------------------
-
-def _copied_args(case: Case) -> tuple[tuple, dict]:
-    args = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in case.args)
-    kwargs = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in case.kwargs.items()}
-    return args, kwargs
-
-
-def _first_failure(student: Callable, reference: Callable, cases: Sequence[Case]):
-    """``(case, got, error)`` for the first case the student gets wrong, or None."""
-    for case in cases:
-        args, kwargs = _copied_args(case)
-        expected = reference(*args, **kwargs)
-        args, kwargs = _copied_args(case)
-        try:
-            got = student(*args, **kwargs)
-        except Exception as err:  # the student's bug: diagnosed, never raised
-            return case, None, err
-        if describe_difference(got, expected) is not None:
-            return case, got, None
-    return None
-
-
-def _matches(got, wrong) -> bool:
-    try:
-        got_arr = np.asarray(got, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    wrong_arr = np.asarray(wrong, dtype=float)
-    return got_arr.shape == wrong_arr.shape and bool(np.allclose(got_arr, wrong_arr))
-
-
-def _print_hint(student: Callable, reference: Callable, cases: Sequence[Case],
-                suspects: Sequence[Suspect],
-                on_error: Callable[[Case, Exception], str | None] = lambda case, err: None,
-                fallback: Callable[[Case, object], str | None] = lambda case, got: None) -> None:
-    """Print ``  hint: ...`` for the first failing case, if a known mistake explains it.
-
-    The suspects are tried in order; the first whose wrong result equals the student's wins.
-    Otherwise ``fallback(case, got)`` (or ``on_error(case, err)`` when the student's code
-    raised) may still say something useful, e.g. the expected output length.
-    """
-    failure = _first_failure(student, reference, cases)
-    if failure is None:  # e.g. a student function that is not deterministic
-        return
-    case, got, error = failure
-    hint = None
-    if error is not None:
-        hint = on_error(case, error)
-    else:
-        for text, wrong in suspects:
-            wrong_result = wrong(case)
-            if wrong_result is not None and _matches(got, wrong_result):
-                hint = text
-                break
-        else:
-            hint = fallback(case, got)
-    if hint:
-        print(f"  hint: {hint}")
-
 
 # --------------------------------------------------------------------------------------------
 # 1-D cross-correlation (notebook 01)
 # --------------------------------------------------------------------------------------------
+
+def _random_settings(rng: np.random.Generator, count: int,
+                     max_n: int) -> Iterator[tuple[int, int, int, int]]:
+    """``count`` random ``(n, k, stride, padding)`` with 2 <= n <= max_n and 2 <= k <= n + 2p.
+
+    A generator: the caller may draw the case's values from ``rng`` between two settings.
+    """
+    for _ in range(count):
+        n = int(rng.integers(2, max_n + 1))
+        padding = int(rng.integers(0, 3))
+        k = int(rng.integers(2, n + 2 * padding + 1))
+        yield n, k, int(rng.integers(1, 4)), padding
+
 
 def _corr1d_reference(x, w, stride=1, padding=0):
     return corr1d(x, w, stride=stride, padding=padding)
@@ -132,12 +77,8 @@ def _corr1d_cases() -> list[Case]:
         case("stride 2 and padding 2 (n=6, k=5)", [1, -3, 2, 2, 0, 1], [1, 2, -1, 0, 3],
              stride=2, padding=2),
     ]
-    rng = np.random.default_rng(_SEED)
-    for _ in range(4):
-        n = int(rng.integers(2, 13))
-        padding = int(rng.integers(0, 3))
-        k = int(rng.integers(2, n + 2 * padding + 1))
-        stride = int(rng.integers(1, 4))
+    rng = np.random.default_rng(SEED)
+    for n, k, stride, padding in _random_settings(rng, 4, max_n=12):
         cases.append(case(f"random: n={n}, k={k}, stride {stride}, padding {padding}",
                           rng.normal(size=n).round(2), rng.normal(size=k).round(2),
                           stride, padding))
@@ -237,12 +178,9 @@ def check_corr1d(student: Callable) -> bool:
     bool
         True when every case matches (``PASS`` printed).
     """
-    cases = _corr1d_cases()
-    ok = check_function("my_corr1d", student, _corr1d_reference, cases)
-    if not ok:
-        _print_hint(student, _corr1d_reference, cases, _corr1d_suspects(),
-                    on_error=_corr1d_error_hint, fallback=_length_hint)
-    return ok
+    return check_function("my_corr1d", student, _corr1d_reference, _corr1d_cases(),
+                          suspects=_corr1d_suspects(), on_error=_corr1d_error_hint,
+                          fallback=_length_hint)
 
 
 # --------------------------------------------------------------------------------------------
@@ -273,7 +211,7 @@ def _output_size_cases() -> list[Case]:
         case("padding makes room for a kernel longer than the input (n=2, k=4, p=1)", 2, 4,
              padding=1),
     ]
-    rng = np.random.default_rng(_SEED)
+    rng = np.random.default_rng(SEED)
     while len(cases) < 16:
         n, k = int(rng.integers(1, 40)), int(rng.integers(1, 8))
         s, p, d = int(rng.integers(1, 5)), int(rng.integers(0, 4)), int(rng.integers(1, 4))
@@ -332,11 +270,8 @@ def check_output_size(student: Callable) -> bool:
     bool
         True when every case matches (``PASS`` printed).
     """
-    cases = _output_size_cases()
-    ok = check_function("my_output_size", student, _output_size_reference, cases)
-    if not ok:
-        _print_hint(student, _output_size_reference, cases, _output_size_suspects())
-    return ok
+    return check_function("my_output_size", student, _output_size_reference,
+                          _output_size_cases(), suspects=_output_size_suspects())
 
 
 # --------------------------------------------------------------------------------------------
@@ -413,20 +348,6 @@ _DIMS_1A_HINTS = {
 }
 
 
-def _answer_key(answer):
-    """A hashable form of an answer (tuple of ints or an int), or None if it has none."""
-    try:
-        if isinstance(answer, (tuple, list, np.ndarray)):
-            values = np.asarray(answer, dtype=float).ravel()
-            if np.all(values == np.round(values)):
-                return tuple(int(v) for v in values)
-            return None
-        value = float(answer)
-        return int(value) if value.is_integer() else None
-    except (TypeError, ValueError):
-        return None
-
-
 def check_dims_1a(part: str, answer) -> bool:
     """Check a written answer of Problem 1(a) (a 32 x 32 x 3 image, 5 x 5 x 3 filters).
 
@@ -457,11 +378,9 @@ def check_dims_1a(part: str, answer) -> bool:
     if part not in expected:
         raise ValueError(f"part must be one of {', '.join(map(repr, expected))}; got {part!r}")
     question, value = expected[part]
-    if isinstance(answer, np.ndarray):
-        answer = tuple(answer.tolist())
     known, default = _DIMS_1A_HINTS[part]
-    hint = known.get(_answer_key(answer), default)
-    return check_value(f"Problem 1(a) {part}: {question}", answer, value, hint=hint)
+    return check_value(f"Problem 1(a) {part}: {question}", answer, value, hint=default,
+                       known=known)
 
 
 # --------------------------------------------------------------------------------------------
@@ -487,12 +406,8 @@ def _conv_matrix_cases() -> list[Case]:
         case("stride 2 that does not tile (n=6, k=3): the last column is never used", 6,
              [3, 1, -1], stride=2),
     ]
-    rng = np.random.default_rng(_SEED)
-    for _ in range(3):
-        n = int(rng.integers(2, 9))
-        padding = int(rng.integers(0, 3))
-        k = int(rng.integers(2, n + 2 * padding + 1))
-        stride = int(rng.integers(1, 4))
+    rng = np.random.default_rng(SEED)
+    for n, k, stride, padding in _random_settings(rng, 3, max_n=8):
         cases.append(case(f"random: n={n}, k={k}, stride {stride}, padding {padding}", n,
                           rng.normal(size=k).round(2), stride, padding))
     return cases
@@ -558,9 +473,6 @@ def check_conv_matrix_1d(student: Callable) -> bool:
     bool
         True when every case matches (``PASS`` printed).
     """
-    cases = _conv_matrix_cases()
-    ok = check_function("my_conv_matrix_1d", student, _conv_matrix_reference, cases)
-    if not ok:
-        _print_hint(student, _conv_matrix_reference, cases, _conv_matrix_suspects(),
-                    fallback=_matrix_shape_hint)
-    return ok
+    return check_function("my_conv_matrix_1d", student, _conv_matrix_reference,
+                          _conv_matrix_cases(), label="W", suspects=_conv_matrix_suspects(),
+                          fallback=_matrix_shape_hint)

@@ -25,20 +25,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from c182lib.checks._core import Case, check_function
-from c182lib.checks.conv import Suspect, _first_failure, _print_hint
+from c182lib.checks._core import SEED, Case, Suspect, check_function
 from c182lib.conv import conv2d_backward, conv2d_forward, corr1d, corr1d_backward, corr2d
 
 __all__ = ["check_corr1d_backward", "check_kernel_gradient", "check_sgd_step"]
-
-_SEED = 182
-
-
-def _item(function: Callable, index: int) -> Callable:
-    """``function`` followed by ``[index]``: one item of a function returning a tuple."""
-    def item(*args, **kwargs):
-        return function(*args, **kwargs)[index]
-    return item
 
 
 # --------------------------------------------------------------------------------------------
@@ -65,7 +55,7 @@ def _corr1d_backward_cases() -> list[Case]:
         case("filter as long as the input (n=k=4): one output", [-1.5], [2.0, -1.0, 3.0, 1.0],
              [1.0, 2.0, 0.0, -1.0]),
     ]
-    rng = np.random.default_rng(_SEED)
+    rng = np.random.default_rng(SEED)
     for _ in range(3):
         n = int(rng.integers(3, 11))
         k = int(rng.integers(2, n + 1))
@@ -74,53 +64,50 @@ def _corr1d_backward_cases() -> list[Case]:
     return cases
 
 
-def _dx_suspects() -> list[Suspect]:
-    def not_flipped(case):
+def _corr1d_backward_suspects() -> list[Suspect]:
+    """Mistakes in dx, returning ``(dx, None)``, then in dw, returning ``(None, dw)``."""
+    def dx_not_flipped(case):
         dy, _, w = case.args
         if np.allclose(w, w[::-1]):
             return None
-        return corr1d(dy, w, padding=len(w) - 1)
+        return corr1d(dy, w, padding=len(w) - 1), None
 
-    def swapped(case):
-        return corr1d_backward(*case.args)[1]
+    def dw_from_output(case):
+        _, x, w = case.args
+        return None, corr1d(x, corr1d(x, w))
+
+    def dw_dy_flipped(case):
+        dy, x, _ = case.args
+        return None if np.allclose(dy, dy[::-1]) else (None, corr1d(x, dy[::-1]))
+
+    def dw_one_position(case):
+        dy, x, w = case.args
+        return None if len(dy) == 1 else (None, dy[0] * x[:len(w)])
+
+    def dw_reversed(case):
+        dw = corr1d_backward(*case.args)[1]
+        return None if np.allclose(dw, dw[::-1]) else (None, dw[::-1])
+
+    def swapped(index):
+        def wrong(case):
+            dx, dw = corr1d_backward(*case.args)
+            return (dw, None) if index == 0 else (None, dx)
+        return wrong
 
     return [
         ("dx is the FULL convolution of dy with w, i.e. the zero-padded dy correlated with the "
          "FLIPPED filter w[::-1]: dx[i] = sum_o dy[o] * w[i - o]. Your dx uses w unflipped.",
-         not_flipped),
-        ("your first item is dw: return the gradients in the order (dx, dw).", swapped),
-    ]
-
-
-def _dw_suspects() -> list[Suspect]:
-    def output_instead_of_dy(case):
-        _, x, w = case.args
-        return corr1d(x, corr1d(x, w))
-
-    def dy_flipped(case):
-        dy, x, _ = case.args
-        return None if np.allclose(dy, dy[::-1]) else corr1d(x, dy[::-1])
-
-    def one_position(case):
-        dy, x, w = case.args
-        return None if len(dy) == 1 else dy[0] * x[:len(w)]
-
-    def reversed_dw(case):
-        dw = corr1d_backward(*case.args)[1]
-        return None if np.allclose(dw, dw[::-1]) else dw[::-1]
-
-    def swapped(case):
-        return corr1d_backward(*case.args)[0]
-
-    return [
+         dx_not_flipped),
+        ("your first item is dw: return the gradients in the order (dx, dw).", swapped(0)),
         ("dw correlates x with the upstream gradient dy, not with the output y = x * w: "
-         "dw[j] = sum_o dy[o] * x[o + j].", output_instead_of_dy),
+         "dw[j] = sum_o dy[o] * x[o + j].", dw_from_output),
         ("w is used at every output position, so its gradient SUMS over all of them: "
-         "dw[j] = sum_o dy[o] * x[o + j], not only the term of the first output.", one_position),
+         "dw[j] = sum_o dy[o] * x[o + j], not only the term of the first output.",
+         dw_one_position),
         ("dw is a correlation of x with dy (dy slides along x unflipped); flipping dy computes a "
-         "true convolution.", dy_flipped),
-        ("dw comes out reversed: dw[j] pairs dy[o] with x[o + j].", reversed_dw),
-        ("your second item is dx: return the gradients in the order (dx, dw).", swapped),
+         "true convolution.", dw_dy_flipped),
+        ("dw comes out reversed: dw[j] pairs dy[o] with x[o + j].", dw_reversed),
+        ("your second item is dx: return the gradients in the order (dx, dw).", swapped(1)),
     ]
 
 
@@ -140,6 +127,12 @@ _DX_LENGTH = _length_hint(
 _DW_LENGTH = _length_hint(
     "dw", "weight w[j]", lambda case: len(case.args[2]),
     "Correlating x (length n) with dy (length n - k + 1) gives exactly k values.")
+
+
+def _corr1d_backward_fallback(case: Case, got) -> str | None:
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        return "return a tuple (dx, dw) of two 1-D arrays."
+    return _DX_LENGTH(case, got[0]) or _DW_LENGTH(case, got[1])
 
 
 def _corr1d_backward_error_hint(case: Case, err: Exception) -> str | None:
@@ -172,19 +165,11 @@ def check_corr1d_backward(student: Callable) -> bool:
     bool
         True when every case matches (``PASS`` printed).
     """
-    cases = _corr1d_backward_cases()
-    ok = check_function("my_corr1d_backward", student, _corr1d_backward_reference, cases,
-                        labels=("dx", "dw"))
-    if not ok:
-        for index, suspects, fallback in ((0, _dx_suspects(), _DX_LENGTH),
-                                          (1, _dw_suspects(), _DW_LENGTH)):
-            student_item = _item(student, index)
-            reference_item = _item(_corr1d_backward_reference, index)
-            if _first_failure(student_item, reference_item, cases) is not None:
-                _print_hint(student_item, reference_item, cases, suspects,
-                            on_error=_corr1d_backward_error_hint, fallback=fallback)
-                break
-    return ok
+    return check_function("my_corr1d_backward", student, _corr1d_backward_reference,
+                          _corr1d_backward_cases(), labels=("dx", "dw"),
+                          suspects=_corr1d_backward_suspects(),
+                          on_error=_corr1d_backward_error_hint,
+                          fallback=_corr1d_backward_fallback)
 
 
 # --------------------------------------------------------------------------------------------
@@ -204,7 +189,7 @@ def _kernel_gradient_reference(X, dY):
 
 
 def _kernel_gradient_cases() -> list[Case]:
-    rng = np.random.default_rng(_SEED)
+    rng = np.random.default_rng(SEED)
 
     def case(description, x_shape, k):
         dy_shape = tuple(n - k + 1 for n in x_shape)
@@ -306,12 +291,10 @@ def check_kernel_gradient(student: Callable) -> bool:
     bool
         True when every case matches (``PASS`` printed).
     """
-    cases = _kernel_gradient_cases()
-    ok = check_function("my_kernel_gradient", student, _kernel_gradient_reference, cases)
-    if not ok:
-        _print_hint(student, _kernel_gradient_reference, cases, _kernel_gradient_suspects(),
-                    on_error=_kernel_gradient_error_hint, fallback=_kernel_shape_hint)
-    return ok
+    return check_function("my_kernel_gradient", student, _kernel_gradient_reference,
+                          _kernel_gradient_cases(), label="dw",
+                          suspects=_kernel_gradient_suspects(),
+                          on_error=_kernel_gradient_error_hint, fallback=_kernel_shape_hint)
 
 
 # --------------------------------------------------------------------------------------------
@@ -323,7 +306,7 @@ def _sgd_step_reference(w, dw, learning_rate):
 
 
 def _sgd_step_cases() -> list[Case]:
-    rng = np.random.default_rng(_SEED)
+    rng = np.random.default_rng(SEED)
 
     def case(description, shape, learning_rate, zero_gradient=False):
         w = rng.normal(size=shape).round(2)
@@ -389,9 +372,5 @@ def check_sgd_step(student: Callable) -> bool:
     bool
         True when every case matches (``PASS`` printed).
     """
-    cases = _sgd_step_cases()
-    ok = check_function("my_sgd_step", student, _sgd_step_reference, cases)
-    if not ok:
-        _print_hint(student, _sgd_step_reference, cases, _sgd_step_suspects(),
-                    fallback=_sgd_shape_hint)
-    return ok
+    return check_function("my_sgd_step", student, _sgd_step_reference, _sgd_step_cases(),
+                          suspects=_sgd_step_suspects(), fallback=_sgd_shape_hint)

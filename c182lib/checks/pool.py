@@ -25,8 +25,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from c182lib.checks._core import Case, check_function, check_value
-from c182lib.checks.conv import Suspect, _print_hint  # the hint machinery shared by all checks
+from c182lib.checks._core import SEED, Case, Suspect, check_function, check_value
 from c182lib.pool import (
     avgpool2d_backward,
     avgpool2d_forward,
@@ -37,8 +36,6 @@ from c182lib.shapes import pool_output_size
 
 __all__ = ["POOL_SHAPE_PARTS", "check_avgpool_backward", "check_maxpool_backward",
            "check_pool_output_size", "check_pool_shape"]
-
-_SEED = 182
 
 
 # --------------------------------------------------------------------------------------------
@@ -67,7 +64,7 @@ def _output_size_cases() -> list[Case]:
         case("padding 2 keeps the size: K=5, S=1 on n=9", 9, 5, 1, 2),
         case("padding 1 that does not tile: K=2, S=2 on n=6", 6, 2, 2, 1),
     ]
-    rng = np.random.default_rng(_SEED)
+    rng = np.random.default_rng(SEED)
     while len(cases) < 18:
         k = int(rng.integers(1, 6))
         n, s = int(rng.integers(k, 40)), int(rng.integers(1, 5))
@@ -123,11 +120,8 @@ def check_pool_output_size(student: Callable) -> bool:
     bool
         True when every case matches (``PASS`` printed).
     """
-    cases = _output_size_cases()
-    ok = check_function("my_pool_output_size", student, _output_size_reference, cases)
-    if not ok:
-        _print_hint(student, _output_size_reference, cases, _output_size_suspects())
-    return ok
+    return check_function("my_pool_output_size", student, _output_size_reference,
+                          _output_size_cases(), suspects=_output_size_suspects())
 
 
 # --------------------------------------------------------------------------------------------
@@ -173,18 +167,6 @@ def _shape_hints(part: str) -> tuple[dict, str]:
     return hints, "per spatial axis floor((n - K) / S) + 1 windows; the channels pass through."
 
 
-def _answer_key(answer):
-    """A hashable form of an answer (tuple of ints or an int), or None if it has none."""
-    try:
-        if isinstance(answer, (tuple, list, np.ndarray)):
-            values = np.asarray(answer, dtype=float).ravel()
-            return tuple(int(v) for v in values) if np.all(values == np.round(values)) else None
-        value = float(answer)
-        return int(value) if value.is_integer() else None
-    except (TypeError, ValueError):
-        return None
-
-
 def check_pool_shape(part: str, answer) -> bool:
     """Check a written answer of Problem 1(e): the output of a max-pooling layer.
 
@@ -215,31 +197,30 @@ def check_pool_shape(part: str, answer) -> bool:
     if part not in POOL_SHAPE_PARTS:
         raise ValueError(f"part must be one of {', '.join(map(repr, POOL_SHAPE_PARTS))}; "
                          f"got {part!r}")
-    if isinstance(answer, np.ndarray):
-        answer = tuple(answer.tolist())
     if part == "params":
         hint = ("max pooling has no weights and no bias: it only compares the values in each "
                 "window. K and S are fixed architecture choices, not learned.")
         return check_value(f"Problem 1(e) {part}: {_PARAMS_QUESTION}", answer, 0, hint=hint)
     question = _SHAPE_LAYERS[part][0]
     known, default = _shape_hints(part)
-    hint = known.get(_answer_key(answer), default)
     return check_value(f"Problem 1(e) {part}: output shape (height, width, channels) of "
-                       f"{question}", answer, _expected_shape(part), hint=hint)
+                       f"{question}", answer, _expected_shape(part), hint=default, known=known)
 
 
 # --------------------------------------------------------------------------------------------
 # Pooling backward on one (H, W) channel (notebook 07)
 # --------------------------------------------------------------------------------------------
 
-def _maxpool_backward_reference(dout, x, k, s):
-    _, cache = maxpool2d_forward(x[None, None], kernel_size=k, stride=s)
-    return maxpool2d_backward(dout[None, None], cache)[0, 0]
+def _on_one_channel(forward: Callable, backward: Callable) -> Callable:
+    """``reference(dout, x, k, s) -> dx``: a c182lib pooling layer's gradient on one channel."""
+    def reference(dout, x, k, s):
+        _, cache = forward(x[None, None], kernel_size=k, stride=s)
+        return backward(dout[None, None], cache)[0, 0]
+    return reference
 
 
-def _avgpool_backward_reference(dout, x, k, s):
-    _, cache = avgpool2d_forward(x[None, None], kernel_size=k, stride=s)
-    return avgpool2d_backward(dout[None, None], cache)[0, 0]
+_maxpool_backward_reference = _on_one_channel(maxpool2d_forward, maxpool2d_backward)
+_avgpool_backward_reference = _on_one_channel(avgpool2d_forward, avgpool2d_backward)
 
 
 def _backward_case(description: str, x, k: int, s: int, rng: np.random.Generator) -> Case:
@@ -256,7 +237,7 @@ def _distinct(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
 
 
 def _maxpool_cases() -> list[Case]:
-    rng = np.random.default_rng(_SEED)
+    rng = np.random.default_rng(SEED)
     peak_5x5 = _distinct(rng, 5, 5)
     peak_5x5[2, 2] = 100.0  # the centre wins every window containing it
     tie_4x4 = np.array([[1.0, 7.0, 3.0, 3.0],
@@ -406,16 +387,13 @@ def check_maxpool_backward(student: Callable) -> bool:
     bool
         True when every case matches (``PASS`` printed).
     """
-    cases = _maxpool_cases()
-    ok = check_function("my_maxpool_backward", student, _maxpool_backward_reference, cases)
-    if not ok:
-        _print_hint(student, _maxpool_backward_reference, cases, _maxpool_suspects(),
-                    on_error=_backward_error_hint, fallback=_backward_shape_hint)
-    return ok
+    return check_function("my_maxpool_backward", student, _maxpool_backward_reference,
+                          _maxpool_cases(), label="dx", suspects=_maxpool_suspects(),
+                          on_error=_backward_error_hint, fallback=_backward_shape_hint)
 
 
 def _avgpool_cases() -> list[Case]:
-    rng = np.random.default_rng(_SEED + 1)
+    rng = np.random.default_rng(SEED + 1)
     cases = [
         _backward_case("the worksheet's 2x2 case: one window", [[4.0, 1.0], [2.0, 3.0]], 2, 2,
                        rng),
@@ -474,9 +452,6 @@ def check_avgpool_backward(student: Callable) -> bool:
     bool
         True when every case matches (``PASS`` printed).
     """
-    cases = _avgpool_cases()
-    ok = check_function("my_avgpool_backward", student, _avgpool_backward_reference, cases)
-    if not ok:
-        _print_hint(student, _avgpool_backward_reference, cases, _avgpool_suspects(),
-                    on_error=_backward_error_hint, fallback=_backward_shape_hint)
-    return ok
+    return check_function("my_avgpool_backward", student, _avgpool_backward_reference,
+                          _avgpool_cases(), label="dx", suspects=_avgpool_suspects(),
+                          on_error=_backward_error_hint, fallback=_backward_shape_hint)

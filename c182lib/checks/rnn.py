@@ -19,7 +19,6 @@ classic mistake when the student's result is exactly what that mistake produces 
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
@@ -27,12 +26,17 @@ import numpy as np
 from c182lib._validate import as_int
 from c182lib.checks._core import (
     FAIL,
+    NOT_IMPLEMENTED,
     PASS,
+    SEED,
     TODO,
     Case,
-    _report,
+    Suspect,
     check_function,
     describe_difference,
+    describe_exception,
+    matches,
+    report,
 )
 from c182lib.rnn import (
     VanillaRNN,
@@ -48,58 +52,6 @@ from c182lib.rnn import (
 
 __all__ = ["PROBLEM_SHAPE_PARTS", "check_clip_grad_norm", "check_problem_shapes",
            "check_rnn_step_backward", "check_vanilla_rnn"]
-
-_SEED = 182
-
-# A suspect is (hint, wrong(case) -> what the mistake would return, or None if not applicable).
-Suspect = tuple[str, Callable[[Case], object]]
-
-
-def _error_detail(case_description: str, err: Exception) -> str:
-    """``case '...' raised TypeError: ... (line 3: ...)`` for an exception in student code."""
-    where = traceback.extract_tb(err.__traceback__)[-1]
-    return (f"case '{case_description}' raised {type(err).__name__}: {err} "
-            f"(line {where.lineno}: {where.line})")
-
-
-def _same(got, wrong, rtol: float = 1e-6) -> bool:
-    """Whether ``got`` equals ``wrong`` (arrays, or tuples/lists of them), without raising."""
-    try:
-        return describe_difference(got, wrong, rtol=rtol) is None
-    except Exception:  # a malformed student result matches no suspect
-        return False
-
-
-def _hint_for(got, case: Case, suspects: Sequence[Suspect], rtol: float = 1e-6) -> str | None:
-    """The hint of the first suspect whose wrong result on ``case`` equals ``got``."""
-    for text, wrong in suspects:
-        wrong_result = wrong(case)
-        if wrong_result is not None and _same(got, wrong_result, rtol):
-            return text
-    return None
-
-
-def _first_failure(student: Callable, reference: Callable, cases: Sequence[Case],
-                   rtol: float = 1e-6):
-    """``(case, got, error)`` for the first case the student gets wrong, or None."""
-    for case in cases:
-        expected = reference(*_fresh(case.args))
-        try:
-            got = student(*_fresh(case.args))
-        except Exception as err:  # the student's bug: diagnosed, never raised
-            return case, None, err
-        if describe_difference(got, expected, rtol=rtol) is not None:
-            return case, got, None
-    return None
-
-
-def _fresh(value):
-    """A deep copy of arrays inside tuples and lists (a student may write into them)."""
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    if isinstance(value, (tuple, list)):
-        return type(value)(_fresh(v) for v in value)
-    return value
 
 
 # --------------------------------------------------------------------------------------------
@@ -206,14 +158,14 @@ def _axes(count: int) -> str:
 
 def _check_shape_answer(title: str, answer, expected: tuple, mistakes, sizes) -> bool:
     if answer is None:
-        return _report(title, TODO, "no answer yet")
+        return report(title, TODO, "no answer yet")
     shape = _as_shape(answer)
     symbols = "(" + ", ".join(_SHAPE_PARTS[title.split(":")[0]][1]) + ")"
     if shape is None:
-        return _report(title, FAIL, f"give a shape as a tuple of ints, e.g. {expected!r} "
-                                    f"has the form {symbols}; got {answer!r}")
+        return report(title, FAIL, f"give a shape as a tuple of ints, e.g. {expected!r} "
+                                   f"has the form {symbols}; got {answer!r}")
     if shape == expected:
-        return _report(title, PASS, f"{expected} = {symbols}")
+        return report(title, PASS, f"{expected} = {symbols}")
     detail = (f"got {shape} with {_axes(len(shape))}; this output has "
               f"{_axes(len(expected))}, {symbols}")
     if len(shape) == len(expected):
@@ -222,7 +174,7 @@ def _check_shape_answer(title: str, answer, expected: tuple, mistakes, sizes) ->
                   else f"got {shape}; axes {', '.join(wrong)} are wrong")
     hint = next((text for wrong, text in mistakes
                  if tuple(sizes[s] for s in wrong) == shape), None)
-    return _report(title, FAIL, detail + (f"\n  hint: {hint}" if hint else ""))
+    return report(title, FAIL, detail + (f"\n  hint: {hint}" if hint else ""))
 
 
 def check_problem_shapes(answers, *, N: int, T: int, D: int, H: int, O: int,  # noqa: E741
@@ -263,9 +215,9 @@ def check_problem_shapes(answers, *, N: int, T: int, D: int, H: int, O: int,  # 
     if answers is None:
         answers = {}
     if not isinstance(answers, Mapping):
-        return _report("problem shapes", FAIL, f"answers must be a dict with the keys "
-                                               f"{', '.join(PROBLEM_SHAPE_PARTS)}; got "
-                                               f"{type(answers).__name__}")
+        return report("problem shapes", FAIL, f"answers must be a dict with the keys "
+                                              f"{', '.join(PROBLEM_SHAPE_PARTS)}; got "
+                                              f"{type(answers).__name__}")
     expected = _expected_shapes(sizes)
     results = []
     for part, (question, _) in _SHAPE_PARTS.items():
@@ -275,16 +227,16 @@ def check_problem_shapes(answers, *, N: int, T: int, D: int, H: int, O: int,  # 
     answer = answers.get("parameters")
     right = expected["parameters"]
     if answer is None:
-        results.append(_report(title, TODO, "no answer yet"))
+        results.append(report(title, TODO, "no answer yet"))
     elif not isinstance(answer, (int, np.integer)) or isinstance(answer, bool):
-        results.append(_report(title, FAIL, f"give a whole number; got {answer!r}"))
+        results.append(report(title, FAIL, f"give a whole number; got {answer!r}"))
     elif answer == right:
-        results.append(_report(title, PASS, f"{right}, for any sequence length T"))
+        results.append(report(title, PASS, f"{right}, for any sequence length T"))
     else:
         hint = next((text for count, text in _parameter_mistakes(sizes) if count == answer),
                     "add up the sizes of W_xh (H x D), W_hh (H x H), b_h (H), W_hy (O x H) "
                     "and b_y (O).")
-        results.append(_report(title, FAIL, f"got {answer}, expected {right}\n  hint: {hint}"))
+        results.append(report(title, FAIL, f"got {answer}, expected {right}\n  hint: {hint}"))
     return all(results)
 
 
@@ -317,7 +269,7 @@ def _clip_cases() -> list[Case]:
              [[0.6, 0.6], [0.6, 0.6]], 1.0),
         case("global norm exactly max_norm=5: unchanged", [[3.0, 4.0]], 5.0),
     ]
-    rng = np.random.default_rng(_SEED)
+    rng = np.random.default_rng(SEED)
     for max_norm in (0.5, 50.0):
         shapes = [(int(rng.integers(1, 4)), int(rng.integers(1, 5))), (int(rng.integers(1, 6)),)]
         grads = [rng.normal(scale=3.0, size=s).round(3) for s in shapes]
@@ -417,16 +369,10 @@ def check_clip_grad_norm(student: Callable) -> bool:
     cases = _clip_cases()
     mutated = _mutation_problem(student, cases)
     if mutated:
-        return _report(name, FAIL, mutated)
-    ok = check_function(name, student, _clip_reference, cases, labels=("clipped", "total_norm"),
-                        rtol=_CLIP_RTOL)
-    if not ok:
-        failure = _first_failure(student, _clip_reference, cases, _CLIP_RTOL)
-        if failure is not None and failure[2] is None:
-            hint = _hint_for(failure[1], failure[0], _clip_suspects(), _CLIP_RTOL)
-            if hint:
-                print(f"  hint: {hint}")
-    return ok
+        return report(name, FAIL, mutated)
+    return check_function(name, student, _clip_reference, cases,
+                          labels=("clipped", "total_norm"), rtol=_CLIP_RTOL,
+                          suspects=_clip_suspects())
 
 
 # --------------------------------------------------------------------------------------------
@@ -555,7 +501,7 @@ def _rnn_hint(got, params: dict, actions, hidden: int) -> str | None:
          _replay(_correct_step, params, actions, hidden, honour_reset=False)),
     ]
     for text, record in candidates:
-        if len(record) == len(got) and _same(got, record):
+        if matches(got, record):
             return text
     return None
 
@@ -566,9 +512,9 @@ def _build(student_class: Callable, d: int, h: int, o: int):
     try:
         model = student_class(d, h, o, seed=0)
     except NotImplementedError:
-        return None, TODO, "not implemented yet (remove the raise and write it)"
+        return None, TODO, NOT_IMPLEMENTED
     except Exception as err:  # the student's bug, reported instead of raised
-        detail = _error_detail(f"constructing {call}", err)
+        detail = describe_exception(f"constructing {call}", err)
         if isinstance(err, TypeError) and "takes no arguments" in str(err):
             detail += ("\n  hint: Python found no __init__, so object() refused the "
                        "arguments: the constructor must be spelled __init__ (two "
@@ -605,16 +551,16 @@ def check_vanilla_rnn(student_class: Callable) -> bool:
     name = "MyVanillaRNN"
     settings = [((4, 3, 2), 1.0, "D=4, H=3, O=2"),
                 ((2, 5, 3), 3.0, "D=2, H=5, O=3, weights x3 (saturated tanh)")]
-    rng = np.random.default_rng(_SEED)
+    rng = np.random.default_rng(SEED)
     checked = 0
     for (d, h, o), weight_scale, label in settings:
-        reference = VanillaRNN(d, h, o, seed=_SEED + d)
+        reference = VanillaRNN(d, h, o, seed=SEED + d)
         params = {w: weight_scale * getattr(reference, w) for w in _WEIGHTS}
         for description, actions in _scenarios(d, rng):
             case = f"{description}; {label}"
             model, verdict, detail = _build(student_class, d, h, o)  # a fresh network per case
             if model is None:
-                return _report(name, verdict, detail)
+                return report(name, verdict, detail)
             for weight, value in params.items():
                 setattr(reference, weight, value.copy())
                 setattr(model, weight, value.copy())
@@ -623,9 +569,9 @@ def check_vanilla_rnn(student_class: Callable) -> bool:
             try:
                 got = _run_model(model, actions)
             except NotImplementedError:
-                return _report(name, TODO, "not implemented yet (remove the raise and write it)")
+                return report(name, TODO, NOT_IMPLEMENTED)
             except Exception as err:  # the student's bug, reported instead of raised
-                return _report(name, FAIL, _error_detail(case, err))
+                return report(name, FAIL, describe_exception(case, err))
             places = [action[2] for action in actions if action[0] == "step"]
             for where, (y, state), (y_ref, state_ref) in zip(places, got, expected,
                                                               strict=True):
@@ -633,10 +579,10 @@ def check_vanilla_rnn(student_class: Callable) -> bool:
                            or describe_difference(state, state_ref, "hidden_state"))
                 if problem:
                     hint = _rnn_hint(got, params, actions, h)
-                    return _report(name, FAIL, f"case '{case}', {where}\n  {problem}"
-                                   + (f"\n  hint: {hint}" if hint else ""))
+                    return report(name, FAIL, f"case '{case}', {where}\n  {problem}"
+                                  + (f"\n  hint: {hint}" if hint else ""))
             checked += 1
-    return _report(name, PASS, f"all {checked} cases match, step by step")
+    return report(name, PASS, f"all {checked} cases match, step by step")
 
 
 # --------------------------------------------------------------------------------------------
@@ -651,7 +597,7 @@ def _step_backward_reference(dh, cache):
 
 
 def _step_backward_cases() -> list[Case]:
-    rng = np.random.default_rng(_SEED)
+    rng = np.random.default_rng(SEED)
 
     def case(description, n, d, h, scale=0.5, first_step=False):
         x = rng.normal(size=(n, d))
@@ -720,6 +666,13 @@ def _step_backward_shape_hint(case: Case, got) -> str | None:
     return None
 
 
+def _step_backward_error_hint(case: Case, err: Exception) -> str | None:
+    if isinstance(err, ValueError):
+        return ("with one row per sequence: da (N, H) @ W_xh (H, D) is dx (N, D), and "
+                "da.T (H, N) @ x (N, D) is dW_xh (H, D).")
+    return None
+
+
 def check_rnn_step_backward(student: Callable) -> bool:
     """Check ``student(dh, cache) -> (dx, dh_prev, dW_xh, dW_hh, db_h)`` against
     `c182lib.rnn.rnn_step_backward`.
@@ -739,20 +692,8 @@ def check_rnn_step_backward(student: Callable) -> bool:
     bool
         True when every case matches (``PASS`` printed).
     """
-    name = "my_rnn_step_backward"
-    cases = _step_backward_cases()
-    ok = check_function(name, student, _step_backward_reference, cases, labels=_STEP_LABELS)
-    if not ok:
-        failure = _first_failure(student, _step_backward_reference, cases)
-        if failure is not None:
-            case, got, error = failure
-            if error is not None:
-                hint = ("with one row per sequence: da (N, H) @ W_xh (H, D) is dx (N, D), and "
-                        "da.T (H, N) @ x (N, D) is dW_xh (H, D)."
-                        if isinstance(error, ValueError) else None)
-            else:
-                hint = (_hint_for(got, case, _step_backward_suspects())
-                        or _step_backward_shape_hint(case, got))
-            if hint:
-                print(f"  hint: {hint}")
-    return ok
+    return check_function("my_rnn_step_backward", student, _step_backward_reference,
+                          _step_backward_cases(), labels=_STEP_LABELS,
+                          suspects=_step_backward_suspects(),
+                          on_error=_step_backward_error_hint,
+                          fallback=_step_backward_shape_hint)
