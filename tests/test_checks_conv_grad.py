@@ -305,6 +305,16 @@ def test_corr1d_backward_asks_for_the_tuple_when_it_is_missing(capsys, student):
     assert out.splitlines()[-1] == "  hint: return a tuple (dx, dw) of two 1-D arrays."
 
 
+def test_corr1d_backward_index_error_gets_an_index_hint(capsys):
+    def student(dy, x, w):
+        dw = [sum(x[j + i] * dy[i] for i in range(len(dy) + 1)) for j in range(len(w))]  # +1: bug
+        return np.zeros(len(x)), dw
+
+    ok, out = run(capsys, check_corr1d_backward, student)
+    assert ok is False
+    assert out.splitlines()[-1].startswith("  hint: an index ran past an array's end")
+
+
 def test_corr1d_backward_hint_is_about_the_reported_case(capsys):
     def student(dy, x, w):  # dw from one position everywhere; dx unflipped only when k = 4
         dx, dw = loops_corr1d_backward(dy, x, w, one_position=True)

@@ -139,8 +139,9 @@ def _corr1d_backward_error_hint(case: Case, err: Exception) -> str | None:
     if isinstance(err, ValueError) and "below 1" in str(err):
         return ("corr1d(a, b) slides the shorter b along a: dw = corr1d(x, dy), and dx "
                 "correlates the zero-padded dy with w[::-1].")
-    if isinstance(err, (TypeError, IndexError)):
-        return "return a tuple (dx, dw) of two 1-D arrays."
+    if isinstance(err, IndexError):
+        return ("an index ran past an array's end: for n inputs and k taps, dy has n - k + 1 "
+                "entries, dx has n and dw has k, and y[o] reads x[o:o + k].")
     return None
 
 
