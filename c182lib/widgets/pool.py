@@ -145,7 +145,8 @@ def pool_explorer(size: int = 6, kernel_size: int = 2, stride: int = 2, padding:
         "seed": widgets.BoundedIntText(value=values["seed"], min=0, max=2**31 - 1,
                                        description="seed"),
     }
-    button = widgets.Button(description="new random input", icon="refresh")
+    button = widgets.Button(description="new random input", icon="refresh",
+                            layout=widgets.Layout(width="auto"))
 
     def next_seed(_button) -> None:
         controls["seed"].value += 1
