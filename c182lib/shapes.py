@@ -74,6 +74,14 @@ def conv_output_shape(input_shape, weight_shape, stride=1, padding=0, dilation=1
         raise ValueError(f"input_shape must be (N, C, H, W) or (C, H, W); got {input_shape}")
     if len(weight_shape) != 4:
         raise ValueError(f"weight_shape must be (F, C, KH, KW); got {weight_shape}")
+    input_shape = tuple(
+        as_int(f"input_shape[{i}] ({axis})", size, 0 if axis == "N" else 1)
+        for i, (axis, size) in enumerate(zip("NCHW"[-len(input_shape):], input_shape, strict=True))
+    )
+    weight_shape = tuple(
+        as_int(f"weight_shape[{i}] ({axis})", size, 1)
+        for i, (axis, size) in enumerate(zip(("F", "C", "KH", "KW"), weight_shape, strict=True))
+    )
     c, h, w = input_shape[-3:]
     f, wc, kh, kw = weight_shape
     if wc != c:
@@ -85,7 +93,7 @@ def conv_output_shape(input_shape, weight_shape, stride=1, padding=0, dilation=1
     ph, pw = as_int_pair("padding", padding, 0)
     dh, dw = as_int_pair("dilation", dilation, 1)
     spatial = (conv_output_size(h, kh, sh, ph, dh), conv_output_size(w, kw, sw, pw, dw))
-    return (*input_shape[:-3], as_int("weight_shape[0]", f, 1), *spatial)
+    return (*input_shape[:-3], f, *spatial)
 
 
 def pool_output_size(n: int, kernel_size: int, stride: int | None = None,

@@ -1,0 +1,110 @@
+"""2-D convolution: naive loops vs `c182lib.conv` (im2col + matmul) vs PyTorch (where installed).
+
+Shapes (the issue's targets, float64): fast forward no slower than PyTorch, forward+backward at
+most 1.25x PyTorch's autograd, and at least 1000x faster than the naive loop on the first shape.
+PyTorch is limited to the number of threads NumPy's BLAS uses, so both get the same cores.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import glob
+import os
+
+import numpy as np
+
+from c182lib.conv import conv2d_backward, conv2d_forward, conv2d_forward_naive
+from c182lib.shapes import conv_output_shape
+
+from ._timing import interleaved, median_seconds, report_row, torch
+
+# (x shape, w shape, stride, padding, repeats of the naive loop: it takes seconds per run)
+CASES = [
+    ((100, 3, 31, 31), (25, 3, 3, 3), 2, 1, 3),
+    ((64, 16, 32, 32), (32, 16, 3, 3), 1, 1, 1),
+]
+
+
+def numpy_blas_threads() -> int:
+    """Threads of the OpenBLAS bundled with NumPy wheels, else OpenBLAS's default rule."""
+    libs = glob.glob(os.path.join(os.path.dirname(np.__file__) + ".libs", "*openblas*.so*"))
+    for path in libs:
+        lib = ctypes.CDLL(path)
+        for symbol in ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads"):
+            if hasattr(lib, symbol):
+                return int(getattr(lib, symbol)())
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+        if os.environ.get(variable, "").isdigit():
+            return int(os.environ[variable])
+    return os.cpu_count() or 1
+
+
+def _torch_candidates(x, w, b, dout, stride, padding) -> dict:
+    conv2d = torch.nn.functional.conv2d
+    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    dout_t = torch.tensor(dout)
+
+    def forward():
+        with torch.no_grad():
+            conv2d(xt, wt, bt, stride=stride, padding=padding)
+
+    def forward_backward():
+        xt.grad = wt.grad = bt.grad = None
+        conv2d(xt, wt, bt, stride=stride, padding=padding).backward(dout_t)
+
+    return {"torch fwd": forward, "torch fwd+bwd": forward_backward}
+
+
+def run(matmul_gflops: float) -> None:
+    """Print medians, ratios and GFLOP/s of conv2d on the issue's two shapes, float64."""
+    threads = numpy_blas_threads()
+    if torch is not None:
+        torch.set_num_threads(threads)
+        print(f"NumPy's BLAS uses {threads} threads; torch.set_num_threads({threads})")
+    else:
+        print(f"NumPy's BLAS uses {threads} threads; PyTorch not installed (its rows are skipped)")
+    print(f"1-minute load average before: {os.getloadavg()[0]:.2f} (other processes skew "
+          f"the timings; above ~0.5 on 2 cores, rerun)")
+    rng = np.random.default_rng(0)
+    for x_shape, w_shape, stride, padding, naive_repeats in CASES:
+        x = rng.standard_normal(x_shape)
+        w = rng.standard_normal(w_shape)
+        b = rng.standard_normal(w_shape[0])
+        out_shape = conv_output_shape(x_shape, w_shape, stride, padding)
+        dout = rng.standard_normal(out_shape)
+        flops = 2 * np.prod(out_shape) * np.prod(w_shape[1:])  # one multiply-add per tap
+
+        def fast_forward(x=x, w=w, b=b, stride=stride, padding=padding):
+            return conv2d_forward(x, w, b, stride=stride, padding=padding)
+
+        def fast_forward_backward(fast_forward=fast_forward, dout=dout):
+            conv2d_backward(dout, fast_forward()[1])
+
+        candidates = {"fast fwd": fast_forward, "fast fwd+bwd": fast_forward_backward}
+        if torch is not None:
+            candidates |= _torch_candidates(x, w, b, dout, stride, padding)
+        times = interleaved(candidates)
+        naive = median_seconds(
+            lambda x=x, w=w, b=b, stride=stride, padding=padding:
+            conv2d_forward_naive(x, w, b, stride=stride, padding=padding),
+            repeats=naive_repeats, warmup=0)
+
+        print(f"\nx {x_shape}, w {w_shape}, stride {stride}, padding {padding} -> out "
+              f"{out_shape}, float64 ({flops / 1e6:.1f} MFLOP per forward)")
+        print(report_row(f"naive fwd ({naive_repeats} run{'s' * (naive_repeats > 1)})", naive))
+        print(report_row("fast fwd", times["fast fwd"], naive, "naive"))
+        if torch is not None:
+            print(report_row("torch fwd", times["torch fwd"]))
+            print(report_row("fast fwd / torch fwd", times["fast fwd"], times["torch fwd"],
+                             "torch (target <= 1.0)"))
+            print(report_row("fast fwd+bwd", times["fast fwd+bwd"]))
+            print(report_row("torch fwd+bwd (autograd)", times["torch fwd+bwd"]))
+            print(report_row("fast fwd+bwd / torch fwd+bwd", times["fast fwd+bwd"],
+                             times["torch fwd+bwd"], "torch (target <= 1.25)"))
+        else:
+            print(report_row("fast fwd+bwd", times["fast fwd+bwd"]))
+        gflops = flops / times["fast fwd"] / 1e9
+        print(f"  fast fwd: {gflops:.1f} GFLOP/s = {gflops / matmul_gflops:.0%} of np.matmul's "
+              f"{matmul_gflops:.1f}; {naive / times['fast fwd']:.0f}x faster than naive "
+              f"(target >= 1000x on the first shape)")
+    print(f"1-minute load average after: {os.getloadavg()[0]:.2f}")
