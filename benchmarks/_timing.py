@@ -7,10 +7,14 @@ would slow whichever library is timed next and flatter the other one's ratio.
 
 from __future__ import annotations
 
+import ctypes
+import glob
+import os
 import platform
 import statistics
 import time
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -22,8 +26,16 @@ except ImportError:  # PyTorch is optional: its columns are left out.
     torch = None
 
 
-def median_seconds(fn: Callable[[], object], repeats: int = 7, warmup: int = 1) -> float:
-    """Median wall time of ``fn()`` over ``repeats`` runs, after ``warmup`` untimed runs."""
+class Timing(NamedTuple):
+    """Wall time of one candidate in seconds: the median (the reported figure, used for ratios)
+    and the minimum (the least disturbed run: a large gap to the median means a noisy machine)."""
+
+    median: float
+    minimum: float
+
+
+def _samples(fn: Callable[[], object], repeats: int, warmup: int) -> list[float]:
+    """Wall times of ``repeats`` runs of ``fn()``, after ``warmup`` untimed runs and a pause."""
     for _ in range(warmup):
         fn()
     time.sleep(SETTLE_SECONDS)
@@ -32,19 +44,45 @@ def median_seconds(fn: Callable[[], object], repeats: int = 7, warmup: int = 1) 
         start = time.perf_counter()
         fn()
         samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+    return samples
+
+
+def median_seconds(fn: Callable[[], object], repeats: int = 7, warmup: int = 1) -> float:
+    """Median wall time of ``fn()`` over ``repeats`` runs, after ``warmup`` untimed runs."""
+    return statistics.median(_samples(fn, repeats, warmup))
 
 
 def interleaved(candidates: dict[str, Callable[[], object]], rounds: int = 3,
-                repeats: int = 5) -> dict[str, float]:
-    """Median seconds per candidate, measured in ``rounds`` alternating blocks."""
-    samples: dict[str, list[float]] = {name: [] for name in candidates}
+                repeats: int = 5) -> dict[str, Timing]:
+    """Timing per candidate, measured in ``rounds`` alternating blocks of ``repeats`` runs.
+
+    The median is the median of the per-block medians; the minimum is over every run.
+    """
+    block_medians: dict[str, list[float]] = {name: [] for name in candidates}
+    minima: dict[str, float] = dict.fromkeys(candidates, float("inf"))
     for fn in candidates.values():
         fn()  # warm-up (allocations, thread pools, lazy imports)
     for _ in range(rounds):
         for name, fn in candidates.items():
-            samples[name].append(median_seconds(fn, repeats=repeats, warmup=0))
-    return {name: statistics.median(values) for name, values in samples.items()}
+            samples = _samples(fn, repeats, warmup=0)
+            block_medians[name].append(statistics.median(samples))
+            minima[name] = min(minima[name], *samples)
+    return {name: Timing(statistics.median(block_medians[name]), minima[name])
+            for name in candidates}
+
+
+def numpy_blas_threads() -> int:
+    """Threads of the OpenBLAS bundled with NumPy wheels, else OpenBLAS's default rule."""
+    libs = glob.glob(os.path.join(os.path.dirname(np.__file__) + ".libs", "*openblas*.so*"))
+    for path in libs:
+        lib = ctypes.CDLL(path)
+        for symbol in ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads"):
+            if hasattr(lib, symbol):
+                return int(getattr(lib, symbol)())
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+        if os.environ.get(variable, "").isdigit():
+            return int(os.environ[variable])
+    return os.cpu_count() or 1
 
 
 def matmul_gflops(n: int = 1024, dtype=np.float64) -> float:
@@ -58,18 +96,24 @@ def matmul_gflops(n: int = 1024, dtype=np.float64) -> float:
 
 def machine_summary() -> str:
     """One line naming the machine, NumPy's BLAS and PyTorch's version, for the report."""
-    import os
-
     torch_version = torch.__version__ if torch is not None else "not installed"
     return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
             f"Python {platform.python_version()}, NumPy {np.__version__}, "
             f"PyTorch {torch_version}")
 
 
-def report_row(label: str, seconds: float, baseline: float | None = None,
+def report_row(label: str, seconds: float | Timing, baseline: float | Timing | None = None,
                baseline_name: str = "") -> str:
-    """Format ``label: 12.3 ms`` plus ``(0.85x baseline)`` when a baseline time is given."""
-    row = f"  {label:<42s} {seconds * 1e3:10.2f} ms"
+    """Format ``label  12.30 ms (min 11.90 ms)   0.850x baseline``.
+
+    ``seconds`` and ``baseline`` are a `Timing` (median and minimum shown) or plain seconds (a
+    single median, as for the naive loops); the ratio is of the medians.
+    """
+    median = seconds.median if isinstance(seconds, Timing) else seconds
+    row = f"  {label:<42s} {median * 1e3:10.2f} ms"
+    row += (f" (min {seconds.minimum * 1e3:8.2f} ms)" if isinstance(seconds, Timing)
+            else " " * 18)
     if baseline is not None:
-        row += f"   {seconds / baseline:8.3f}x {baseline_name}"
-    return row
+        baseline_median = baseline.median if isinstance(baseline, Timing) else baseline
+        row += f"   {median / baseline_median:8.3f}x {baseline_name}"
+    return row.rstrip()

@@ -7,8 +7,6 @@ PyTorch is limited to the number of threads NumPy's BLAS uses, so both get the s
 
 from __future__ import annotations
 
-import ctypes
-import glob
 import os
 
 import numpy as np
@@ -16,27 +14,13 @@ import numpy as np
 from c182lib.conv import conv2d_backward, conv2d_forward, conv2d_forward_naive
 from c182lib.shapes import conv_output_shape
 
-from ._timing import interleaved, median_seconds, report_row, torch
+from ._timing import interleaved, median_seconds, numpy_blas_threads, report_row, torch
 
 # (x shape, w shape, stride, padding, repeats of the naive loop: it takes seconds per run)
 CASES = [
     ((100, 3, 31, 31), (25, 3, 3, 3), 2, 1, 3),
     ((64, 16, 32, 32), (32, 16, 3, 3), 1, 1, 1),
 ]
-
-
-def numpy_blas_threads() -> int:
-    """Threads of the OpenBLAS bundled with NumPy wheels, else OpenBLAS's default rule."""
-    libs = glob.glob(os.path.join(os.path.dirname(np.__file__) + ".libs", "*openblas*.so*"))
-    for path in libs:
-        lib = ctypes.CDLL(path)
-        for symbol in ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads"):
-            if hasattr(lib, symbol):
-                return int(getattr(lib, symbol)())
-    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
-        if os.environ.get(variable, "").isdigit():
-            return int(os.environ[variable])
-    return os.cpu_count() or 1
 
 
 def _torch_candidates(x, w, b, dout, stride, padding) -> dict:
@@ -103,8 +87,8 @@ def run(matmul_gflops: float) -> None:
                              times["torch fwd+bwd"], "torch (target <= 1.25)"))
         else:
             print(report_row("fast fwd+bwd", times["fast fwd+bwd"]))
-        gflops = flops / times["fast fwd"] / 1e9
+        gflops = flops / times["fast fwd"].median / 1e9
         print(f"  fast fwd: {gflops:.1f} GFLOP/s = {gflops / matmul_gflops:.0%} of np.matmul's "
-              f"{matmul_gflops:.1f}; {naive / times['fast fwd']:.0f}x faster than naive "
+              f"{matmul_gflops:.1f}; {naive / times['fast fwd'].median:.0f}x faster than naive "
               f"(target >= 1000x on the first shape)")
     print(f"1-minute load average after: {os.getloadavg()[0]:.2f}")

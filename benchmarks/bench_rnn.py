@@ -8,24 +8,13 @@ one per step, so neither library gets close to the large-matmul ceiling.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
 from c182lib.rnn import rnn_backward, rnn_forward, rnn_step_forward
 
-from ._timing import interleaved, report_row, torch
+from ._timing import interleaved, numpy_blas_threads, report_row, torch
 
 N, T, D, H = 64, 100, 128, 128
-
-
-def numpy_threads() -> int:
-    """Threads OpenBLAS uses: its environment variables, else one per core (its default)."""
-    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
-        value = os.environ.get(variable, "")
-        if value.isdigit() and int(value) > 0:
-            return int(value)
-    return os.cpu_count() or 1
 
 
 def step_loop_forward(x, h0, W_xh, W_hh, b_h):
@@ -65,7 +54,7 @@ def run(matmul_gflops: float) -> None:
     previous_threads = None
     if torch is not None:
         previous_threads = torch.get_num_threads()
-        threads = numpy_threads()
+        threads = numpy_blas_threads()
         torch.set_num_threads(threads)
         print(f"PyTorch {torch.__version__} with {threads} threads, as many as NumPy's OpenBLAS")
         rnn = torch.nn.RNN(D, H, nonlinearity="tanh", batch_first=True, dtype=torch.float64)
@@ -101,9 +90,9 @@ def run(matmul_gflops: float) -> None:
             torch_name = next((name for name in candidates if name.startswith("torch")), None)
             baseline = times[torch_name] if torch_name else None
             print(f" {title} ({flops / 1e9:.2f} GFLOP)")
-            for name, seconds in times.items():
-                gflops = flops / seconds / 1e9
-                print(report_row(name, seconds, baseline, "torch")
+            for name, timing in times.items():
+                gflops = flops / timing.median / 1e9
+                print(report_row(name, timing, baseline, "torch")
                       + f"   {gflops:6.1f} GFLOP/s = {gflops / matmul_gflops:5.1%} of matmul")
     finally:
         if previous_threads is not None:

@@ -384,21 +384,30 @@ def _tap_slices(offset: int, stride: int, n_in: int, n_out: int) -> tuple[slice,
     return slice(first, stop), slice(start_in, start_in + stride * (stop - first - 1) + 1, stride)
 
 
-def _im2col(x: np.ndarray, kernel_hw, stride, padding, dilation, out_hw) -> np.ndarray:
-    """`im2col` on checked arguments (``x`` a float (N, C, H, W) array, pairs everywhere)."""
+def _im2col(x: np.ndarray, kernel_hw, stride, padding, dilation, out_hw,
+            ones_row: bool = False) -> np.ndarray:
+    """`im2col` on checked arguments (``x`` a float (N, C, H, W) array, pairs everywhere).
+
+    With ``ones_row=True`` a row of ones is appended (shape ``(C*KH*KW + 1, N*H_out*W_out)``)
+    for the bias trick of `conv2d_forward`; ``result[:-1]`` is then the `im2col` matrix.
+    """
     n, c, h, w = x.shape
     (kh, kw), (sh, sw), (ph, pw), (dh, dw), (h_out, w_out) = (
         kernel_hw, stride, padding, dilation, out_hw)
+    n_rows = c * kh * kw
     # Entries whose tap falls in the zero padding keep the zero they are allocated with.
-    cols = np.zeros((c, kh, kw, n, h_out, w_out), dtype=x.dtype)
+    cols = np.zeros((n_rows + int(ones_row), n * h_out * w_out), dtype=x.dtype)
+    if ones_row:
+        cols[n_rows] = 1
+    cols_by_tap = cols[:n_rows].reshape(c, kh, kw, n, h_out, w_out)  # a view
     x_cnhw = x.transpose(1, 0, 2, 3)  # a view in the column order of cols
     for i in range(kh):
         rows = _tap_slices(i * dh - ph, sh, h, h_out)
         for j in range(kw):
             columns = _tap_slices(j * dw - pw, sw, w, w_out)
             if rows is not None and columns is not None:
-                cols[:, i, j, :, rows[0], columns[0]] = x_cnhw[:, :, rows[1], columns[1]]
-    return cols.reshape(c * kh * kw, n * h_out * w_out)
+                cols_by_tap[:, i, j, :, rows[0], columns[0]] = x_cnhw[:, :, rows[1], columns[1]]
+    return cols
 
 
 def im2col(x, kernel_size, stride=1, padding=0, dilation=1) -> np.ndarray:
@@ -595,11 +604,14 @@ def conv2d_forward(x, w, b, stride=1, padding=0, dilation=1) -> tuple[np.ndarray
 
     With ``cols = im2col(x)`` (one column per receptive field)::
 
-        out = w.reshape(F, C*KH*KW) @ cols                  (F, N*H_out*W_out)
+        out = w.reshape(F, C*KH*KW) @ cols + b[:, None]     (F, N*H_out*W_out)
 
     computes every output of every image in one BLAS call; one reordering copy makes it
-    ``(N, F, H_out, W_out)`` and the bias is added in place. The ``cols`` matrix is kept in the
-    cache for the backward pass (memory: ``C*KH*KW`` values per output position and image).
+    ``(N, F, H_out, W_out)``. The bias is folded into the product (the "bias trick"): ``b`` is
+    appended to ``w.reshape(F, -1)`` as one more column and a row of ones to ``cols``, so that
+    ``[W | b] @ [cols; 1] = W @ cols + b``, which saves a pass over the output. The ``cols``
+    matrix is kept in the cache for the backward pass (memory: ``C*KH*KW`` values per output
+    position and image).
 
     Parameters
     ----------
@@ -639,14 +651,15 @@ def conv2d_forward(x, w, b, stride=1, padding=0, dilation=1) -> tuple[np.ndarray
     n_images, n_filters = x.shape[0], w.shape[0]
     n_positions = out_hw[0] * out_hw[1]
     dtype = np.result_type(x, w, b)
-    cols = _im2col(x.astype(dtype, copy=False), w.shape[2:], stride, padding, dilation, out_hw)
-    w_matrix = w.reshape(n_filters, -1).astype(dtype, copy=False)           # (F, C*KH*KW)
-    out_by_filter = (w_matrix @ cols).reshape(n_filters, n_images, n_positions)
+    cols_and_ones = _im2col(x.astype(dtype, copy=False), w.shape[2:], stride, padding,
+                            dilation, out_hw, ones_row=True)           # (C*KH*KW + 1, N*P)
+    w_and_b = np.concatenate([w.reshape(n_filters, -1), b[:, None]], axis=1).astype(
+        dtype, copy=False)                                              # (F, C*KH*KW + 1)
+    out_by_filter = (w_and_b @ cols_and_ones).reshape(n_filters, n_images, n_positions)
     out = np.empty((n_images, n_filters, n_positions), dtype=dtype)
-    np.copyto(out, out_by_filter.transpose(1, 0, 2))                        # to (N, F, P)
-    out += b[:, None]
+    np.copyto(out, out_by_filter.transpose(1, 0, 2))                    # to (N, F, P)
     return (out.reshape(n_images, n_filters, *out_hw),
-            Conv2dCache(x, w, b, stride, padding, dilation, cols))
+            Conv2dCache(x, w, b, stride, padding, dilation, cols_and_ones[:-1]))
 
 
 def conv2d_backward(dout, cache: Conv2dCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
