@@ -69,6 +69,13 @@ def as_int_pair(name: str, value, minimum: int | None = None) -> tuple[int, int]
     return (v, v)
 
 
+def as_bool(name: str, value) -> bool:
+    """Return ``value`` if it is ``True`` or ``False``; refuse 0, 1 and other truthy values."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False; got {value!r}")
+    return value
+
+
 def as_positive_float(name: str, value) -> float:
     """Return ``value`` as a finite float > 0."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -86,3 +93,13 @@ def check_shape(name: str, arr: np.ndarray, expected: tuple, layout: str = "") -
     if arr.shape != tuple(expected):
         where = f" {layout}" if layout else ""
         raise ValueError(f"{name} must have shape {tuple(expected)}{where}; got {arr.shape}")
+
+
+def check_cache(cache, cache_type: type, producer: str) -> None:
+    """Raise ``TypeError`` unless ``cache`` is the ``cache_type`` a forward function returns.
+
+    ``producer`` names that forward function (or functions) for the message.
+    """
+    if not isinstance(cache, cache_type):
+        raise TypeError(f"cache must be the {cache_type.__name__} returned by {producer}; "
+                        f"got {type(cache).__name__}")

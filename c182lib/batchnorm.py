@@ -36,7 +36,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import as_float_array, as_int, as_positive_float, check_shape
+from ._validate import as_bool, as_float_array, as_int, as_positive_float, check_cache, check_shape
 
 __all__ = [
     "BatchNorm",
@@ -197,9 +197,7 @@ def batchnorm_backward(dout, cache: BatchNormCache) -> tuple[np.ndarray, np.ndar
     the whole batch does not change the output, and ``sum(dx * x_hat)`` is nearly 0, because
     scaling it changes the output only through eps.
     """
-    if not isinstance(cache, BatchNormCache):
-        raise TypeError(f"cache must be the BatchNormCache returned by batchnorm_forward; "
-                        f"got {type(cache).__name__}")
+    check_cache(cache, BatchNormCache, "batchnorm_forward")
     x_hat, gamma, inv_std = cache.x_hat, cache.gamma, cache.inv_std
     dout = as_float_array("dout", dout, ndim=2, layout="(N, D)")
     check_shape("dout", dout, x_hat.shape, "(N, D), the forward output's shape")
@@ -255,9 +253,7 @@ def spatial_batchnorm_backward(dout, cache: SpatialBatchNormCache
     dx : ndarray, shape (N, C, H, W)
     dgamma, dbeta : ndarray, shape (C,)
     """
-    if not isinstance(cache, SpatialBatchNormCache):
-        raise TypeError(f"cache must be the SpatialBatchNormCache returned by "
-                        f"spatial_batchnorm_forward; got {type(cache).__name__}")
+    check_cache(cache, SpatialBatchNormCache, "spatial_batchnorm_forward")
     dout = as_float_array("dout", dout, ndim=4, layout="(N, C, H, W)")
     check_shape("dout", dout, cache.x_shape, "(N, C, H, W), the forward output's shape")
     dx_rows, dgamma, dbeta = batchnorm_backward(_to_rows(dout), cache.rows)
@@ -394,9 +390,7 @@ class BatchNorm:
     def __init__(self, num_features: int, spatial: bool = False, eps: float = 1e-5,
                  momentum: float = 0.1):
         size = as_int("num_features", num_features, 1)
-        if not isinstance(spatial, bool):
-            raise TypeError(f"spatial must be True or False; got {spatial!r}")
-        self.spatial = spatial
+        self.spatial = as_bool("spatial", spatial)
         self.eps = as_positive_float("eps", eps)
         self.momentum = _check_momentum(momentum)
         self.gamma = np.ones(size)
@@ -407,7 +401,16 @@ class BatchNorm:
         self._cache = None
 
     def forward(self, x) -> np.ndarray:
-        """Normalise ``x``; in training mode also update the running statistics."""
+        """Normalise ``x``; in training mode also update the running statistics.
+
+        Parameters
+        ----------
+        x : array_like, shape (N, D), or (N, C, H, W) if ``spatial``
+
+        Returns
+        -------
+        out : ndarray, shape of ``x``
+        """
         if not self.training:
             self._cache = None
             inference = spatial_batchnorm_inference if self.spatial else batchnorm_inference
@@ -415,6 +418,11 @@ class BatchNorm:
                              self.eps)
         forward = spatial_batchnorm_forward if self.spatial else batchnorm_forward
         out, cache = forward(x, self.gamma, self.beta, self.eps)
+        if cache.count < 2:  # as PyTorch: the running (unbiased) variance needs 2 values
+            where = "N*H*W" if self.spatial else "N"
+            raise ValueError(f"x must hold at least 2 values per feature in training mode "
+                             f"({where} >= 2) to update the running variance; got shape "
+                             f"{np.shape(x)}")
         self.running_mean, self.running_var = update_running_stats(
             self.running_mean, self.running_var, cache.mean, cache.var, cache.count,
             self.momentum)
@@ -422,7 +430,11 @@ class BatchNorm:
         return out
 
     def backward(self, dout) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(dx, dgamma, dbeta)`` for the last training-mode `forward`."""
+        """``(dx, dgamma, dbeta)`` for the last training-mode `forward`.
+
+        ``dout`` and ``dx`` have the shape of that call's ``x``; ``dgamma`` and ``dbeta`` are
+        ``(num_features,)``.
+        """
         if self._cache is None:
             raise RuntimeError("backward needs a training-mode forward pass first")
         backward = spatial_batchnorm_backward if self.spatial else batchnorm_backward

@@ -37,7 +37,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import as_float_array, as_int, as_int_pair, check_shape
+from ._validate import as_bool, as_float_array, as_int, as_int_pair, check_cache, check_shape
 from .shapes import conv_output_size
 
 __all__ = [
@@ -211,7 +211,7 @@ def corr1d_backward(dy, x, w, stride=1, padding=0, dilation=1) -> tuple[np.ndarr
 
     dy_up = np.zeros((n_out - 1) * s + 1, dtype=dy.dtype)
     dy_up[::s] = dy
-    x_padded = np.concatenate([np.zeros(p, dtype=x.dtype), x, np.zeros(p, dtype=x.dtype)])
+    x_padded = np.pad(x, p)
 
     # corr1d(x_padded, dy_up, stride=d) has at least k entries; the first k are dw.
     dw = corr1d(x_padded, dy_up, stride=d)[:k]
@@ -267,8 +267,7 @@ def conv_matrix_1d(n, w, stride=1, padding=0, on_padded=False, dilation=1) -> np
     s = as_int("stride", stride, 1)
     p = as_int("padding", padding, 0)
     d = as_int("dilation", dilation, 1)
-    if not isinstance(on_padded, bool):
-        raise TypeError(f"on_padded must be True or False; got {on_padded!r}")
+    on_padded = as_bool("on_padded", on_padded)
     k = w.shape[0]
     n_out = _output_size(f"n is {n} and w has length {k}", n, k, s, p, d)
     matrix = np.zeros((n_out, n + 2 * p), dtype=w.dtype)
@@ -350,8 +349,7 @@ def conv_matrix_2d(input_hw, w, stride=1, padding=0, on_padded=False) -> np.ndar
     h, width = as_int_pair("input_hw", input_hw, 1)
     w = as_float_array("w", w, 2, "(KH, KW)")
     stride, padding, dilation = _check_hyperparameters(stride, padding, 1)
-    if not isinstance(on_padded, bool):
-        raise TypeError(f"on_padded must be True or False; got {on_padded!r}")
+    on_padded = as_bool("on_padded", on_padded)
     (sh, sw), (ph, pw) = stride, padding
     h_out, w_out = _output_hw((h, width), w.shape, stride, padding, dilation)
     hp, wp = h + 2 * ph, width + 2 * pw
@@ -649,11 +647,12 @@ def conv2d_forward(x, w, b, stride=1, padding=0, dilation=1) -> tuple[np.ndarray
     x, w, b, stride, padding, dilation, out_hw = _check_conv2d(
         x, w, b, stride, padding, dilation)
     n_images, n_filters = x.shape[0], w.shape[0]
+    n_taps = int(np.prod(w.shape[1:]))  # C*KH*KW (reshape(F, -1) fails when F = 0)
     n_positions = out_hw[0] * out_hw[1]
     dtype = np.result_type(x, w, b)
     cols_and_ones = _im2col(x.astype(dtype, copy=False), w.shape[2:], stride, padding,
                             dilation, out_hw, ones_row=True)           # (C*KH*KW + 1, N*P)
-    w_and_b = np.concatenate([w.reshape(n_filters, -1), b[:, None]], axis=1).astype(
+    w_and_b = np.concatenate([w.reshape(n_filters, n_taps), b[:, None]], axis=1).astype(
         dtype, copy=False)                                              # (F, C*KH*KW + 1)
     out_by_filter = (w_and_b @ cols_and_ones).reshape(n_filters, n_images, n_positions)
     out = np.empty((n_images, n_filters, n_positions), dtype=dtype)
@@ -693,9 +692,7 @@ def conv2d_backward(dout, cache: Conv2dCache) -> tuple[np.ndarray, np.ndarray, n
     dw : ndarray, shape (F, C, KH, KW)
     db : ndarray, shape (F,)
     """
-    if not isinstance(cache, Conv2dCache):
-        raise TypeError("cache must be the Conv2dCache returned by conv2d_forward or "
-                        f"conv2d_forward_naive; got {type(cache).__name__}")
+    check_cache(cache, Conv2dCache, "conv2d_forward or conv2d_forward_naive")
     x, w, b, stride, padding, dilation, cols = cache
     n_images, _, h, width = x.shape
     n_filters = w.shape[0]
@@ -710,7 +707,7 @@ def conv2d_backward(dout, cache: Conv2dCache) -> tuple[np.ndarray, np.ndarray, n
     # (F, N*H_out*W_out), columns in the (n, oh, ow) order of cols: a reordering copy.
     dout_by_filter = dout.astype(dtype, copy=False).transpose(1, 0, 2, 3).reshape(
         n_filters, n_images * out_hw[0] * out_hw[1])
-    w_matrix = w.reshape(n_filters, -1).astype(dtype, copy=False)   # (F, C*KH*KW)
+    w_matrix = w.reshape(n_filters, cols.shape[0]).astype(dtype, copy=False)  # (F, C*KH*KW)
 
     db = dout_by_filter.sum(axis=1)
     dw = (dout_by_filter @ cols.T).reshape(w.shape)

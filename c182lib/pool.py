@@ -33,7 +33,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import as_float_array, as_int_pair, check_shape
+from ._validate import as_float_array, as_int_pair, check_cache, check_shape
 from .shapes import pool_output_size
 
 __all__ = [
@@ -86,9 +86,14 @@ def _check_pooling(x, kernel_size, stride, padding) -> tuple[np.ndarray, Pooling
     kernel = as_int_pair("kernel_size", kernel_size, 1)
     stride = kernel if stride is None else as_int_pair("stride", stride, 1)
     padding = as_int_pair("padding", padding, 0)
-    out_hw = tuple(pool_output_size(n, k, s, p)
-                   for n, k, s, p in zip(x.shape[2:], kernel, stride, padding, strict=True))
-    return x, Pooling(kernel, stride, padding, out_hw)
+    out_hw = []
+    for axis, n, k, s, p in zip(("height", "width"), x.shape[2:], kernel, stride, padding,
+                                strict=True):
+        try:
+            out_hw.append(pool_output_size(n, k, s, p))
+        except ValueError as err:  # say which axis: the pairs are checked per axis
+            raise ValueError(f"{axis} of x is {n} and of the window {k}: {err}") from None
+    return x, Pooling(kernel, stride, padding, tuple(out_hw))
 
 
 def _pad(x: np.ndarray, padding: tuple[int, int], value: float) -> np.ndarray:
@@ -222,9 +227,7 @@ def maxpool2d_backward(dout, cache: MaxPoolCache) -> np.ndarray:
     dx : ndarray, shape (N, C, H, W), dtype of the forward input
         ``dx[n, c, r, s] = sum of dout[n, c, oh, ow] over windows (oh, ow) won by (r, s)``.
     """
-    if not isinstance(cache, MaxPoolCache):
-        raise TypeError(f"cache must be the MaxPoolCache returned by maxpool2d_forward; "
-                        f"got {type(cache).__name__}")
+    check_cache(cache, MaxPoolCache, "maxpool2d_forward")
     dout = _check_dout(dout, cache.argmax.shape)
     n, c, h, w = cache.x_shape
     # Flat index into x of every output's winner; bincount sums the gradients landing on a cell.
@@ -284,9 +287,7 @@ def avgpool2d_backward(dout, cache: AvgPoolCache) -> np.ndarray:
     -------
     dx : ndarray, shape (N, C, H, W), dtype of the forward input
     """
-    if not isinstance(cache, AvgPoolCache):
-        raise TypeError(f"cache must be the AvgPoolCache returned by avgpool2d_forward; "
-                        f"got {type(cache).__name__}")
+    check_cache(cache, AvgPoolCache, "avgpool2d_forward")
     pooling = cache.pooling
     n, c, h, w = cache.x_shape
     dout = _check_dout(dout, (n, c, *pooling.out_hw))

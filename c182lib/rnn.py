@@ -51,10 +51,10 @@ def _check_weights(x: np.ndarray, W_xh, W_hh, b_h) -> tuple[np.ndarray, np.ndarr
     return W_xh, W_hh, b_h
 
 
-def _check_hidden(name: str, value, batch: int, hidden: int) -> np.ndarray:
-    """``value`` as an (N, H) hidden state; ``None`` means zeros."""
+def _check_hidden(name: str, value, batch: int, hidden: int, dtype) -> np.ndarray:
+    """``value`` as an (N, H) hidden state; ``None`` means zeros of ``dtype``."""
     if value is None:
-        return np.zeros((batch, hidden))
+        return np.zeros((batch, hidden), dtype=dtype)
     value = as_float_array(name, value, ndim=2, layout="(N, H)")
     check_shape(name, value, (batch, hidden), "(N, H) with N from x and H from W_hh")
     return value
@@ -95,7 +95,8 @@ def rnn_step_forward(x, h_prev, W_xh, W_hh, b_h) -> tuple[np.ndarray, tuple]:
     """
     x = as_float_array("x", x, ndim=2, layout="(N, D)")
     W_xh, W_hh, b_h = _check_weights(x, W_xh, W_hh, b_h)
-    h_prev = _check_hidden("h_prev", h_prev, x.shape[0], W_hh.shape[0])
+    h_prev = _check_hidden("h_prev", h_prev, x.shape[0], W_hh.shape[0],
+                           np.result_type(x, W_xh, W_hh, b_h))
     h = np.tanh(h_prev @ W_hh.T + x @ W_xh.T + b_h)
     return h, (x, h_prev, W_xh, W_hh, h)
 
@@ -166,7 +167,7 @@ def rnn_forward(x, h0, W_xh, W_hh, b_h) -> tuple[np.ndarray, tuple]:
     W_xh, W_hh, b_h = _check_weights(x, W_xh, W_hh, b_h)
     n, steps, d = x.shape
     hidden = W_hh.shape[0]
-    h0 = _check_hidden("h0", h0, n, hidden)
+    h0 = _check_hidden("h0", h0, n, hidden, np.result_type(x, W_xh, W_hh, b_h))
 
     h = (x.reshape(n * steps, d) @ W_xh.T).reshape(n, steps, hidden)
     h += b_h
@@ -187,7 +188,7 @@ def _backprop_through_time(dh, cache: tuple, record_norms: bool = False):
     Returns ``(da, dh0, norms)`` with ``da`` (N, T, H), ``dh0`` (N, H) and, when
     ``record_norms``, ``norms`` (T + 1,) with ``norms[t] = ||dL/dh_t||`` (else None).
     """
-    x, h0, W_xh, W_hh, h = cache
+    _, h0, _, W_hh, h = cache
     dh = as_float_array("dh", dh, ndim=3, layout="(N, T, H)")
     check_shape("dh", dh, h.shape, "(N, T, H), the shape of h")
     steps = h.shape[1]

@@ -10,7 +10,7 @@ and no dilation this is ``n - k + 1`` (the worksheet's ``n - k - 1`` is an errat
 
 from __future__ import annotations
 
-from ._validate import as_int, as_int_pair
+from ._validate import as_bool, as_int, as_int_pair
 
 
 def conv_output_size(n: int, kernel_size: int, stride: int = 1, padding: int = 0,
@@ -100,8 +100,23 @@ def pool_output_size(n: int, kernel_size: int, stride: int | None = None,
                      padding: int = 0) -> int:
     """Length of a pooling layer's output along one axis.
 
-    ``stride`` defaults to ``kernel_size`` (non-overlapping windows), as in PyTorch. Padding may
-    be at most half the kernel size (PyTorch's rule: every window must see a real input cell).
+    Parameters
+    ----------
+    n : int
+        Input length (>= 1), before padding.
+    kernel_size : int
+        Window length (>= 1).
+    stride : int, optional
+        Step between windows (>= 1); defaults to ``kernel_size`` (non-overlapping windows), as
+        in PyTorch.
+    padding : int
+        Cells added at each end, at most ``kernel_size // 2`` (PyTorch's rule: every window
+        must see a real input cell).
+
+    Returns
+    -------
+    int
+        ``floor((n + 2*padding - kernel_size) / stride) + 1``.
     """
     k = as_int("kernel_size", kernel_size, 1)
     s = k if stride is None else as_int("stride", stride, 1)
@@ -120,6 +135,5 @@ def conv_param_count(in_channels: int, out_channels: int, kernel_size, bias: boo
     c = as_int("in_channels", in_channels, 1)
     f = as_int("out_channels", out_channels, 1)
     kh, kw = as_int_pair("kernel_size", kernel_size, 1)
-    if not isinstance(bias, bool):
-        raise TypeError(f"bias must be True or False; got {bias!r}")
+    bias = as_bool("bias", bias)
     return f * c * kh * kw + (f if bias else 0)

@@ -303,7 +303,7 @@ def test_bad_shapes():
         batchnorm_forward(np.zeros((0, 3)), np.ones(3), np.zeros(3))
     with pytest.raises(ValueError, match="x must hold at least one"):
         spatial_batchnorm_forward(np.zeros((2, 3, 0, 2)), np.ones(3), np.zeros(3))
-    with pytest.raises(TypeError, match="x"):
+    with pytest.raises(TypeError, match="x must be"):
         batchnorm_forward(np.zeros((2, 3), dtype=bool), np.ones(3), np.zeros(3))
     with pytest.raises(ValueError, match="running_var must have shape"):
         batchnorm_inference(x, np.ones(3), np.zeros(3), np.zeros(3), np.ones(2))
@@ -337,8 +337,13 @@ def test_bad_running_stats_arguments():
         BatchNorm(0)
     with pytest.raises(ValueError, match="momentum"):
         BatchNorm(3, momentum=2.0)
-    with pytest.raises(ValueError, match="count"):  # like PyTorch: one value per channel
+    # like PyTorch: one value per channel cannot give an unbiased running variance
+    with pytest.raises(ValueError, match=r"x must hold at least 2 values .*N\*H\*W >= 2"):
         BatchNorm(3, spatial=True).forward(np.zeros((1, 3, 1, 1)))
+    with pytest.raises(ValueError, match=r"x must hold at least 2 values .*\(N >= 2\)"):
+        BatchNorm(3).forward(np.zeros((1, 3)))
+    with pytest.raises(TypeError, match="spatial must be True or False"):
+        BatchNorm(3, spatial=1)
 
 
 # ---------------------------------------------------------------- PyTorch

@@ -13,6 +13,7 @@ GEOMETRIES = [
     ((1, 2, 8, 7), (4, 2, 3, 2), (2, 3), (1, 0), (1, 2)),  # stride does not tile, batch 1
     ((2, 1, 5, 6), (3, 1, 5, 5), 1, 2, 1),            # taps wholly in the padding
     ((2, 4, 6, 6), (1, 4, 1, 1), 1, 0, 1),            # 1x1 kernel, one filter
+    ((2, 3, 8, 7), (4, 3, 3, 2), (2, 3), (1, 0), (1, 2)),  # non-square, untiled, dilated
 ]
 
 

@@ -8,6 +8,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 
+
 def _split(requirement: str) -> tuple[str, str]:
     """'numpy>=1.24' -> ('numpy', '>=1.24'); names lower-cased, '_' as '-', spaces dropped."""
     m = re.fullmatch(r"\s*([A-Za-z0-9_.\-]+)\s*(.*?)\s*", requirement)

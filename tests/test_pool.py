@@ -264,6 +264,28 @@ def test_inputs_not_modified():
     maxpool2d_argmax(x, 2)
 
 
+@pytest.mark.parametrize("forward, backward", [(maxpool2d_forward, maxpool2d_backward),
+                                               (avgpool2d_forward, avgpool2d_backward)])
+def test_non_contiguous_float32_and_empty_batches(forward, backward):
+    rng = np.random.default_rng(2)
+    base = rng.standard_normal((3, 2, 10, 14)).astype(np.float32)
+    x = base[:, :, ::2, 1::2].transpose(0, 1, 3, 2)  # a strided, transposed view: (3, 2, 7, 5)
+    assert not x.flags.c_contiguous
+    dense = np.ascontiguousarray(x)
+    out, cache = forward(x, 3, 2, 1)
+    dense_out, dense_cache = forward(dense, 3, 2, 1)
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, dense_out)
+    dout = rng.standard_normal(out.shape).astype(np.float32)[..., ::-1]  # reversed: strided
+    np.testing.assert_array_equal(backward(dout, cache),
+                                  backward(np.ascontiguousarray(dout), dense_cache))
+    # N = 0 (or C = 0): empty results of the right shapes, as in PyTorch.
+    for shape in ((0, 2, 7, 5), (2, 0, 7, 5)):
+        out, cache = forward(np.zeros(shape), 3, 2, 1)
+        assert out.shape == (*shape[:2], 4, 3)
+        assert backward(np.zeros(out.shape), cache).shape == shape
+
+
 # ---------------------------------------------------------------- numerical gradients
 
 
@@ -312,8 +334,17 @@ def test_bad_sizes(function, kwargs, error, name):
 ])
 @pytest.mark.parametrize("function", [maxpool2d_forward, avgpool2d_forward, maxpool2d_argmax])
 def test_bad_x(function, x, error):
-    with pytest.raises(error, match="x"):
+    with pytest.raises(error, match="^x must"):
         function(x, 2)
+
+
+@pytest.mark.parametrize("function", [maxpool2d_forward, avgpool2d_forward, maxpool2d_argmax])
+def test_size_errors_name_the_axis(function):
+    x = np.zeros((1, 1, 6, 3))
+    with pytest.raises(ValueError, match="^width of x is 3 and of the window 4: kernel_size"):
+        function(x, (2, 4))
+    with pytest.raises(ValueError, match="^height of x is 6 and of the window 2: padding"):
+        function(x, 2, padding=(2, 0))
 
 
 def test_bad_dout_and_cache():

@@ -85,6 +85,17 @@ def test_rnn_forward_equals_repeated_step_forward():
         np.testing.assert_allclose(h[:, t], h_t, rtol=1e-13, atol=1e-15)
 
 
+def test_float32_stays_float32_without_h0():
+    rng = np.random.default_rng(3)
+    W_xh, W_hh, b_h = (a.astype(np.float32) for a in cell(make_weights(rng, 2, 3)))
+    x = rng.standard_normal((4, 5, 2)).astype(np.float32)
+    h_step, _ = rnn_step_forward(x[:, 0], None, W_xh, W_hh, b_h)
+    h, cache = rnn_forward(x, None, W_xh, W_hh, b_h)
+    assert h_step.dtype == h.dtype == np.float32
+    assert all(g.dtype == np.float32 for g in rnn_backward(np.ones_like(h), cache))
+    np.testing.assert_allclose(h[:, 0], h_step, rtol=1e-6)
+
+
 def test_rnn_forward_without_h0_starts_from_zeros():
     rng = np.random.default_rng(1)
     w = make_weights(rng, 2, 3)
@@ -309,9 +320,9 @@ def test_independent_sequences_in_a_batch_do_not_interact():
 
 def test_class_errors():
     rnn = VanillaRNN(3, 4, 2, seed=0)
-    with pytest.raises(ValueError, match="x"):
+    with pytest.raises(ValueError, match="x must have D = input_size = 3"):
         rnn.forward(np.zeros(5))
-    with pytest.raises(ValueError, match="x"):
+    with pytest.raises(ValueError, match="x must be a 1-D or 2-D"):
         rnn.forward(np.zeros((2, 2, 3)))
     rnn.forward(np.zeros((2, 3)))
     with pytest.raises(ValueError, match="reset_state"):
@@ -616,7 +627,7 @@ def test_rnn_forward_bad_shapes_name_the_argument(position, bad, name):
 
 def test_other_bad_inputs_name_the_argument():
     x, h0, W_xh, W_hh, b_h = good_args()
-    with pytest.raises(TypeError, match="x"):
+    with pytest.raises(TypeError, match="x must be"):
         rnn_forward(x.astype(complex), h0, W_xh, W_hh, b_h)
     with pytest.raises(ValueError, match="h_prev"):
         rnn_step_forward(x[:, 0], h0[:1], W_xh, W_hh, b_h)
