@@ -34,8 +34,9 @@ indentation of its BEGIN line.
 Outputs: a stored output can show what a solution computes, and a later cell can depend on an
 exercise in ways no analysis of names sees (a shared random generator, a figure, an array changed
 in place). So the rule is the simple sound one: the outputs and execution counts of the first
-exercise cell (code or markdown) and of every code cell after it are cleared; everything else is
-kept as it is.
+exercise cell (code or markdown) and of every code cell after it are cleared, and so is any saved
+widget state (``metadata.widgets``: what the explorers showed when the notebook was saved);
+everything else is kept as it is.
 
 Cells are named by their 0-based index in ``nb.cells``, lines within a cell are 1-based.
 """
@@ -182,7 +183,8 @@ def student_notebook(nb: NotebookNode, name: str = "<notebook>") -> NotebookNode
 
     Solution regions are replaced (see :func:`replace_solutions`; code cells get ``CODE_STUB``,
     markdown and raw cells ``TEXT_STUB``), and the outputs and execution counts of the first
-    exercise cell and of every code cell after it are cleared. Metadata (kernelspec, tags, cell
+    exercise cell and of every code cell after it are cleared, as is the saved widget state
+    (``metadata.widgets``) of a notebook with exercises. Other metadata (kernelspec, tags, cell
     ids) is kept.
 
     Parameters
@@ -208,6 +210,7 @@ def student_notebook(nb: NotebookNode, name: str = "<notebook>") -> NotebookNode
         if regions and first_exercise is None:
             first_exercise = index
     if first_exercise is not None:
+        student.metadata.pop("widgets", None)
         for cell in student.cells[first_exercise:]:
             if cell.cell_type == "code":
                 cell.outputs = []
@@ -250,7 +253,9 @@ def write_student_edition(src: Path, dest: Path, *, force: bool = False) -> dict
     if dest.resolve() == src.resolve():
         raise ValueError(f"dest must differ from src, both are {str(src)!r}")
     editions = {
-        dest / path.name: _notebook_text(student_notebook(nbformat.read(path, 4), str(path)))
+        dest / path.name: _notebook_text(
+            student_notebook(nbformat.read(path, as_version=4), str(path))
+        )
         for path in sources
     }
     dest.mkdir(parents=True, exist_ok=True)

@@ -153,6 +153,14 @@ def test_outputs_cleared_from_first_exercise_on_everything_else_kept():
     assert [c.source for c in student.cells[3:]] == [c.source for c in nb.cells[3:]]
 
 
+def test_saved_widget_state_is_dropped_with_the_outputs():
+    nb = notebook(code("explorer", count=1), code("### BEGIN SOLUTION\nx = 1\n### END SOLUTION"))
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    student = student_notebook(nb)
+    assert "widgets" not in student.metadata and "widgets" in nb.metadata
+    assert student.metadata.kernelspec == KERNELSPEC
+
+
 def test_markdown_exercise_also_clears_later_outputs():
     nb = notebook(
         code("print('before')", "before\n", count=1),

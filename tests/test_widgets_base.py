@@ -90,3 +90,15 @@ def test_status_text_is_plain():
     explorer.status.value = ("‖h<sub>T</sub>‖ ≤ σ<sub>max</sub><sup>T−1</sup> = 2<sup>9</sup> "
                              "&amp; <b>ok</b>")
     assert explorer.status_text == "‖h_T‖ ≤ σ_max^(T−1) = 2^9 & ok"
+
+
+def test_int_slider_redraws_on_release_and_widens_to_its_value():
+    slider = _base.int_slider(9, 1, 7, "kernel size k")
+    assert (slider.min, slider.max, slider.value) == (1, 9, 9)
+    assert slider.continuous_update is False and slider.description == "kernel size k"
+    assert (_base.int_slider(0, 1, 7, "k").min, _base.int_slider(3, 1, 7, "k").max) == (0, 7)
+
+
+def test_seed_control_takes_any_non_negative_int32():
+    seed = _base.seed_control(5)
+    assert (seed.value, seed.min, seed.max, seed.description) == (5, 0, 2**31 - 1, "seed")

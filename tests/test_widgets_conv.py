@@ -24,8 +24,7 @@ def matrix_image(fig):
 
 
 @pytest.fixture
-def explorer(capsys):
-    # Outside a notebook the explorer's display() prints the figure's repr; capsys swallows it.
+def explorer():
     return conv_explorer()
 
 
@@ -114,7 +113,7 @@ def test_show_matrix_draws_the_library_matrix(explorer):
     assert not [im for ax in explorer.figure.axes for im in ax.images]
 
 
-def test_starting_values_are_used(capsys):
+def test_starting_values_are_used():
     explorer = conv_explorer(dims=2, n=5, kernel_size=2, stride=2, padding=1, dilation=2,
                              show_matrix=True)
     assert explorer.values["dims"] == 2 and explorer.values["dilation"] == 2

@@ -77,8 +77,8 @@ def draw_grid(ax: Axes, values, origin=(0.0, 0.0), facecolors=None, hatches=None
     Parameters
     ----------
     ax : Axes
-        Target axes; call ``ax.invert_yaxis()`` is not needed: rows grow downwards in data space
-        because the caller sets ``ax.set_ylim(top, bottom)`` (see `finish_grid_axes`).
+        Target axes. Rows grow downwards because the caller sets ``ax.set_ylim(bottom, top)``
+        with ``bottom > top`` (see `finish_grid_axes`), not through ``ax.invert_yaxis()``.
     values : array_like, shape (R, C) or (C,)
         Numbers to print in the cells (a 1-D array is drawn as one row).
     origin : (x, y)
@@ -116,12 +116,17 @@ def draw_grid(ax: Axes, values, origin=(0.0, 0.0), facecolors=None, hatches=None
     return patches
 
 
-def finish_grid_axes(ax: Axes, width: float, height: float, margin: float = 0.3) -> None:
-    """Square cells, rows downwards, no ticks or spines: the look of every cell diagram."""
-    ax.set_xlim(-margin, width + margin)
-    ax.set_ylim(height + margin, -margin)
+def bare_axes(ax: Axes) -> None:
+    """Equal aspect, no ticks, no spines: the look of every diagram drawn in data units."""
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
     for spine in ax.spines.values():
         spine.set_visible(False)
+
+
+def finish_grid_axes(ax: Axes, width: float, height: float, margin: float = 0.3) -> None:
+    """Limits for a ``height`` x ``width`` cell grid with rows downwards, then `bare_axes`."""
+    ax.set_xlim(-margin, width + margin)
+    ax.set_ylim(height + margin, -margin)
+    bare_axes(ax)

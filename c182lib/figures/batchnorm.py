@@ -24,7 +24,7 @@ TARGET_COLOR = "#AAAAAA"
 
 
 def channel_color(c: int) -> str:
-    """Colour of channel ``c`` (the kernel-tap palette, cycling after eight channels)."""
+    """Colour of channel ``c`` (the kernel-tap palette, cycling after nine channels)."""
     return TAP_COLORS[c % len(TAP_COLORS)]
 
 

@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
+from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap, to_hex, to_rgb
 from matplotlib.figure import Figure, FigureBase
@@ -161,6 +163,11 @@ class WindowGeometry:
         index = np.arange(self.padded)
         return (index < self.padding) | (index >= self.padding + self.n)
 
+    @property
+    def dropped_padding(self) -> int:
+        """How many of the ``dropped`` cells are padding."""
+        return int(self.is_padding()[self.dropped].sum())
+
 
 def window_geometry(n: int, kernel_size: int, stride: int = 1, padding: int = 0,
                     dilation: int = 1) -> WindowGeometry:
@@ -260,9 +267,7 @@ def _draw_sliding_1d(container: FigureBase, geom: WindowGeometry, x: np.ndarray,
     p, span = geom.padding, geom.span
     window = None if position is None else geom.taps[position]
     roles = _roles_1d(geom, window)
-    # + 0.0 turns -0.0 into 0.0, which format_value would print as "-0".
-    padded_x = np.concatenate([np.zeros(p), x, np.zeros(p)]) + 0.0
-    _draw_cells(ax, padded_x, roles, geom.is_padding())
+    _draw_cells(ax, np.pad(x, p), roles, geom.is_padding())
     for i in range(geom.n):
         ax.text(p + i + 0.5, -0.12, _sub("x", i + 1), ha="center", va="bottom", fontsize=7,
                 color="0.35")
@@ -305,13 +310,12 @@ def _draw_sliding_1d(container: FigureBase, geom: WindowGeometry, x: np.ndarray,
                   fontsize=8)
     ax.tick_params(axis="y", length=0)
 
-    dropped_padding = int(geom.is_padding()[geom.dropped].sum())
     which = "all windows" if position is None else f"window of {_sub('y', position + 1)}"
     container.suptitle(
         f"1-D sliding window ({which}): k = {geom.kernel_size}, stride {geom.stride}, "
         f"padding {p}, dilation {geom.dilation}\n"
         + output_size_formula(geom.n, geom.kernel_size, geom.stride, p, geom.dilation)
-        + _dropped_note(len(geom.dropped), dropped_padding),
+        + _dropped_note(len(geom.dropped), geom.dropped_padding),
         fontsize=10)
     extra = [Patch(facecolor=OUTPUT_COLOR, edgecolor=BLACK, label="output")]
     if window is None:
@@ -371,8 +375,7 @@ def sliding_window_1d(n: int, kernel_size: int, stride: int = 1, padding: int = 
     if w is not None:
         w = as_float_array("w", w, ndim=1)
         check_shape("w", w, (geom.kernel_size,))
-        # + 0.0 turns -0.0 into 0.0, which format_value would print as "-0".
-        y = corr1d(x, w, stride=stride, padding=padding, dilation=dilation) + 0.0
+        y = corr1d(x, w, stride=stride, padding=padding, dilation=dilation)
     fig = new_figure(*_sliding_1d_size(geom, position))
     _draw_sliding_1d(fig, geom, x, w, y, position)
     return fig
@@ -549,10 +552,31 @@ def _tap_map(matrix_of, kernel_shape: tuple[int, ...]) -> np.ndarray:
     return np.where(stacked.any(axis=0), stacked.argmax(axis=0), -1)
 
 
-def _draw_matrix(ax: Axes, taps: np.ndarray, symbols: list[str], n_taps: int,
-                 row_labels: list[str], col_labels: list[str]) -> None:
+class _MatrixParts(NamedTuple):
+    """What a drawing of the explicit convolution matrix needs (see `_matrix_panel`)."""
+
+    kernel: np.ndarray      # the validated kernel, shape (k,) or (KH, KW)
+    taps: np.ndarray        # (rows, cols): flat tap index of every entry, -1 where W is zero
+    symbols: list[str]      # one per tap: w₁, w₂, ... or w₁,₁, w₁,₂, ...
+    row_labels: list[str]   # one per output
+    col_labels: list[str]   # one per input (or padded input) entry
+    acts_on: str            # what W multiplies, for the title
+
+
+def _matrix_panel(container: FigureBase, parts: _MatrixParts, heading: str) -> None:
+    """Draw the matrix into ``container`` with ``heading``, `_matrix_title` and `_tap_legend`."""
+    _draw_matrix(container.add_subplot(), parts.taps, parts.symbols, parts.row_labels,
+                 parts.col_labels)
+    container.suptitle(heading + "\n" + _matrix_title(parts.taps, len(parts.symbols),
+                                                       parts.acts_on), fontsize=10)
+    _tap_legend(container, parts.symbols, parts.kernel.ravel())
+
+
+def _draw_matrix(ax: Axes, taps: np.ndarray, symbols: list[str], row_labels: list[str],
+                 col_labels: list[str]) -> None:
     """The explicit matrix as an image: each tap its own colour, zeros blank."""
     rows, cols = taps.shape
+    n_taps = len(symbols)
     ax.imshow(np.ma.masked_less(taps, 0), cmap=tap_colormap(n_taps), vmin=-0.5,
               vmax=n_taps - 0.5, interpolation="nearest", aspect="equal", gid="matrix")
     if cols <= _TEXT_CELL_LIMIT:
@@ -605,7 +629,7 @@ def _tap_legend(container: FigureBase, symbols: list[str], values: np.ndarray) -
                      ncols=min(len(handles), 5), fontsize=8, frameon=False)
 
 
-def _conv_matrix_1d_parts(n, w, stride, padding, dilation, on_padded):
+def _conv_matrix_1d_parts(n, w, stride, padding, dilation, on_padded) -> _MatrixParts:
     """Tap map, symbols, labels and description of the 1-D matrix (drawn by two callers)."""
     w = as_float_array("w", w, ndim=1)
     n = as_int("n", n, 1)
@@ -621,7 +645,7 @@ def _conv_matrix_1d_parts(n, w, stride, padding, dilation, on_padded):
         acts_on = f"x (length {n}; the padding's columns are left out)" if p else f"x ({n})"
     symbols = [_sub("w", j + 1) for j in range(len(w))]
     row_labels = [_sub("y", o + 1) for o in range(taps.shape[0])]
-    return w, taps, symbols, row_labels, col_labels, acts_on
+    return _MatrixParts(w, taps, symbols, row_labels, col_labels, acts_on)
 
 
 def conv_matrix_figure(n: int, w, stride: int = 1, padding: int = 0, on_padded: bool = False,
@@ -652,20 +676,14 @@ def conv_matrix_figure(n: int, w, stride: int = 1, padding: int = 0, on_padded: 
         weight is reused. The image (gid ``"matrix"``) holds the tap index of every entry, masked
         where W is zero.
     """
-    w, taps, symbols, row_labels, col_labels, acts_on = _conv_matrix_1d_parts(
-        n, w, stride, padding, dilation, on_padded)
-    width, height = _matrix_size(*taps.shape)
-    fig = new_figure(width, height)
-    ax = fig.add_subplot()
-    _draw_matrix(ax, taps, symbols, len(w), row_labels, col_labels)
-    fig.suptitle(f"1-D convolution as a matrix (k = {len(w)}, stride {stride}, padding "
-                 f"{padding}, dilation {dilation})\n"
-                 + _matrix_title(taps, len(w), acts_on), fontsize=10)
-    _tap_legend(fig, symbols, w)
+    parts = _conv_matrix_1d_parts(n, w, stride, padding, dilation, on_padded)
+    fig = new_figure(*_matrix_size(*parts.taps.shape))
+    _matrix_panel(fig, parts, f"1-D convolution as a matrix (k = {len(parts.kernel)}, stride "
+                              f"{stride}, padding {padding}, dilation {dilation})")
     return fig
 
 
-def _conv_matrix_2d_parts(input_hw, w, stride, padding, dilation, on_padded):
+def _conv_matrix_2d_parts(input_hw, w, stride, padding, dilation, on_padded) -> _MatrixParts:
     """Tap map, symbols, labels and description of the 2-D (doubly block Toeplitz) matrix."""
     w = as_float_array("w", w, ndim=2, layout="(KH, KW)")
     rows, cols = _geometry_2d(input_hw, w.shape, stride, padding, dilation)
@@ -676,7 +694,7 @@ def _conv_matrix_2d_parts(input_hw, w, stride, padding, dilation, on_padded):
                                                 padding=(ph, pw), on_padded=on_padded),
                     w.shape)
     if on_padded:
-        pad = np.outer(rows.is_padding(), np.ones(cols.padded, bool)) | cols.is_padding()
+        pad = rows.is_padding()[:, None] | cols.is_padding()[None, :]
         col_labels = ["0" if pad[r, c] else _sub("x", r - ph + 1, c - pw + 1)
                       for r in range(rows.padded) for c in range(cols.padded)]
         acts_on = (f"the padded x̄ ({rows.padded} × {cols.padded} = "
@@ -686,7 +704,7 @@ def _conv_matrix_2d_parts(input_hw, w, stride, padding, dilation, on_padded):
         acts_on = f"x ({h} × {wd} = {h * wd} pixels, row-major)"
     symbols = [_sub("w", a + 1, b + 1) for a in range(w.shape[0]) for b in range(w.shape[1])]
     row_labels = [_sub("y", i + 1, j + 1) for i in range(rows.n_out) for j in range(cols.n_out)]
-    return w, taps, symbols, row_labels, col_labels, acts_on
+    return _MatrixParts(w, taps, symbols, row_labels, col_labels, acts_on)
 
 
 def conv_matrix_2d_figure(input_hw, w, stride=1, padding=0, on_padded: bool = False,
@@ -695,9 +713,9 @@ def conv_matrix_2d_figure(input_hw, w, stride=1, padding=0, on_padded: bool = Fa
 
     The same picture as `conv_matrix_figure`, from `c182lib.conv.conv_matrix_2d`: one row per
     output pixel, one column per input pixel, each of the KH·KW taps its own colour (the
-    palette has 8 colours, so a 3 × 3 kernel's w₃,₃ repeats w₁,₁'s colour: the printed symbols
-    tell them apart). The band structure is "doubly block Toeplitz": Toeplitz blocks arranged
-    in a Toeplitz pattern.
+    palette has 9 colours, so the taps of kernels larger than 3 × 3 share colours: the printed
+    symbols tell them apart). The band structure is "doubly block Toeplitz": Toeplitz blocks
+    arranged in a Toeplitz pattern.
 
     Parameters
     ----------
@@ -716,16 +734,11 @@ def conv_matrix_2d_figure(input_hw, w, stride=1, padding=0, on_padded: bool = Fa
         Title with the shape of W, its density and the reuse of each weight; the image (gid
         ``"matrix"``) holds the flat tap index ``a * KW + b`` of every entry, masked at zeros.
     """
-    w, taps, symbols, row_labels, col_labels, acts_on = _conv_matrix_2d_parts(
-        input_hw, w, stride, padding, dilation, on_padded)
-    width, height = _matrix_size(*taps.shape)
-    fig = new_figure(width, height)
-    ax = fig.add_subplot()
-    _draw_matrix(ax, taps, symbols, w.size, row_labels, col_labels)
-    fig.suptitle(f"2-D convolution as a matrix (k = {w.shape[0]} × {w.shape[1]}, stride "
-                 f"{stride}, padding {padding}, dilation {dilation})\n"
-                 + _matrix_title(taps, w.size, acts_on), fontsize=10)
-    _tap_legend(fig, symbols, w.ravel())
+    parts = _conv_matrix_2d_parts(input_hw, w, stride, padding, dilation, on_padded)
+    fig = new_figure(*_matrix_size(*parts.taps.shape))
+    kh, kw = parts.kernel.shape
+    _matrix_panel(fig, parts, f"2-D convolution as a matrix (k = {kh} × {kw}, stride {stride}, "
+                              f"padding {padding}, dilation {dilation})")
     return fig
 
 
@@ -846,22 +859,16 @@ def conv_explorer_figure(dims: int = 1, n: int = 7, kernel_size: int = 3, stride
 
     k = kernel_size
     if dims == 1:
-        w = np.arange(1.0, k + 1)
-        w, taps, symbols, row_labels, col_labels, acts_on = _conv_matrix_1d_parts(
-            n, w, stride, padding, dilation, on_padded=False)
+        parts = _conv_matrix_1d_parts(n, np.arange(1.0, k + 1), stride, padding, dilation,
+                                      on_padded=False)
     else:
-        w = np.arange(1.0, k * k + 1).reshape(k, k)
-        w, taps, symbols, row_labels, col_labels, acts_on = _conv_matrix_2d_parts(
-            n, w, stride, padding, dilation, on_padded=False)
-    matrix_width, matrix_height = _matrix_size(*taps.shape)
+        parts = _conv_matrix_2d_parts(n, np.arange(1.0, k * k + 1).reshape(k, k), stride,
+                                      padding, dilation, on_padded=False)
+    matrix_width, matrix_height = _matrix_size(*parts.taps.shape)
     fig = new_figure(max(top_size[0], matrix_width), top_size[1] + matrix_height)
     top, bottom = fig.subfigures(2, 1, height_ratios=[top_size[1], matrix_height])
     draw_top(top)
-    ax = bottom.add_subplot()
-    _draw_matrix(ax, taps, symbols, w.size, row_labels, col_labels)
-    bottom.suptitle("The same convolution as a matrix (kernel 1, 2, 3, ...)\n"
-                    + _matrix_title(taps, w.size, acts_on), fontsize=10)
-    _tap_legend(bottom, symbols, w.ravel())
+    _matrix_panel(bottom, parts, "The same convolution as a matrix (kernel 1, 2, 3, ...)")
     return fig
 
 
@@ -946,8 +953,6 @@ def im2col_figure(x=(4, 4), kernel_size=3, stride=1, padding=0) -> Figure:
 
 def _position_colormap(n_positions: int) -> ListedColormap:
     """``SEQUENTIAL_CMAP`` sampled at ``n_positions`` points: colour = row-major position."""
-    from matplotlib import colormaps
-
     return ListedColormap(colormaps[SEQUENTIAL_CMAP](np.linspace(0.0, 1.0, n_positions)))
 
 

@@ -31,6 +31,7 @@ from c182lib.figures._common import (
     SKY_BLUE,
     VERMILION,
     YELLOW,
+    bare_axes,
     new_figure,
 )
 
@@ -82,14 +83,10 @@ def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float], gid: 
 
 
 def _bare_axes(ax: Axes, xlim: tuple[float, float], ylim: tuple[float, float]) -> None:
-    """Equal-aspect diagram axes without ticks or spines."""
+    """Set the limits (y upwards), then `bare_axes`: equal aspect, no ticks or spines."""
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
-    ax.set_aspect("equal")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    for spine in ax.spines.values():
-        spine.set_visible(False)
+    bare_axes(ax)
 
 
 def unrolled_rnn_figure(T: int = 4) -> Figure:

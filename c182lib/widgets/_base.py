@@ -57,6 +57,19 @@ def build_explorer(title: str, controls: Mapping[str, object],
     return Explorer(title, controls, draw, describe, extra_widgets)
 
 
+def int_slider(value: int, low: int, high: int, description: str):
+    """An ``IntSlider`` from ``low`` to ``high`` (widened to include ``value``) that redraws on
+    release, not while dragging (a redraw takes tens of milliseconds)."""
+    return ipywidgets.IntSlider(value=value, min=min(low, value), max=max(high, value),
+                                description=description, continuous_update=False,
+                                style={"description_width": "initial"})
+
+
+def seed_control(value: int):
+    """The ``seed`` box of an explorer: any int32 seed >= 0."""
+    return ipywidgets.BoundedIntText(value=value, min=0, max=2**31 - 1, description="seed")
+
+
 if ipywidgets is not None:
 
     class Explorer(ipywidgets.VBox):

@@ -36,12 +36,11 @@ def describe_conv(dims: int, n: int, kernel_size: int, stride: int, padding: int
         text += f" (output {geom.n_out} × {geom.n_out})"
     dropped = len(geom.dropped)
     if dropped:
-        of_padding = int(geom.is_padding()[geom.dropped].sum())
         s = "" if dropped == 1 else "s"
         what = f"input cell{s}" if dims == 1 else f"row{s} and {dropped} column{s}"
         text += f"; {dropped} {what} dropped: the stride does not tile the padded input"
-        if of_padding:
-            text += f" ({of_padding} of them padding)"
+        if geom.dropped_padding:
+            text += f" ({geom.dropped_padding} of them padding)"
     skipped = len(geom.skipped)
     if skipped:
         s = "" if skipped == 1 else "s"
@@ -80,12 +79,7 @@ def conv_explorer(dims: int = 1, n: int = 7, kernel_size: int = 3, stride: int =
         return _base.build_explorer("Convolution explorer", values, conv_explorer_figure,
                                     describe_conv)
 
-    def slider(value, low, high, description):
-        return ipywidgets.IntSlider(value=value, min=min(low, value), max=max(high, value),
-                                    description=description,
-                                    continuous_update=False,
-                                    style={"description_width": "initial"})
-
+    slider = _base.int_slider
     controls = {
         "dims": ipywidgets.ToggleButtons(options=[("1-D", 1), ("2-D", 2)], value=dims,
                                          description="dims"),

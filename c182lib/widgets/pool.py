@@ -131,19 +131,15 @@ def pool_explorer(size: int = 6, kernel_size: int = 2, stride: int = 2, padding:
     if widgets is None:
         return _base.build_explorer(title, values, _draw, describe_pooling)
 
-    def slider(name: str, label: str, low: int, high: int):
-        return widgets.IntSlider(value=values[name], min=low, max=high, description=label,
-                                 continuous_update=False)
-
+    slider = _base.int_slider
     controls = {
-        "size": slider("size", "input size", 2, MAX_SIZE),
-        "kernel_size": slider("kernel_size", "kernel", 1, MAX_KERNEL),
-        "stride": slider("stride", "stride", 1, MAX_STRIDE),
-        "padding": slider("padding", "padding", 0, MAX_PADDING),
+        "size": slider(values["size"], 2, MAX_SIZE, "input size"),
+        "kernel_size": slider(values["kernel_size"], 1, MAX_KERNEL, "kernel"),
+        "stride": slider(values["stride"], 1, MAX_STRIDE, "stride"),
+        "padding": slider(values["padding"], 0, MAX_PADDING, "padding"),
         "mode": widgets.ToggleButtons(options=list(MODES), value=mode, description="pooling"),
         "ties": widgets.Checkbox(value=values["ties"], description="make ties"),
-        "seed": widgets.BoundedIntText(value=values["seed"], min=0, max=2**31 - 1,
-                                       description="seed"),
+        "seed": _base.seed_control(values["seed"]),
     }
     button = widgets.Button(description="new random input", icon="refresh",
                             layout=widgets.Layout(width="auto"))

@@ -104,14 +104,12 @@ def rnn_gradient_explorer(sigma_max: float = 1.0, T: int = 50, clip: bool = Fals
             value=values["sigma_max"], min=SIGMA_RANGE[0], max=SIGMA_RANGE[1], step=0.05,
             readout_format=".2f", description="σ_max(W_hh)",
             continuous_update=False),
-        "T": widgets.IntSlider(value=values["T"], min=T_RANGE[0], max=T_RANGE[1],
-                               description="length T", continuous_update=False),
+        "T": _base.int_slider(values["T"], *T_RANGE, "length T"),
         "clip": widgets.Checkbox(value=values["clip"], description="clip gradients"),
         "max_norm": widgets.FloatLogSlider(
             value=values["max_norm"], base=10, min=MAX_NORM_EXPONENTS[0],
             max=MAX_NORM_EXPONENTS[1], step=0.1, readout_format=".3g",
             description="max_norm", continuous_update=False),
-        "seed": widgets.BoundedIntText(value=values["seed"], min=0, max=2**31 - 1,
-                                       description="seed"),
+        "seed": _base.seed_control(values["seed"]),
     }
     return _base.build_explorer(title, controls, _draw, describe_gradients)
