@@ -3,7 +3,7 @@
 import importlib
 import sys
 
-from ._timing import machine_summary, matmul_gflops
+from ._timing import machine_summary, matmul_gflops, numpy_blas_threads, torch
 
 SUITES = ["conv", "pool", "rnn", "widgets"]
 
@@ -14,6 +14,12 @@ def main(argv: list[str]) -> None:
     if unknown:
         raise SystemExit(f"unknown benchmark suite(s) {unknown}; choose from {SUITES}")
     print(machine_summary())
+    threads = numpy_blas_threads()
+    if torch is not None:
+        torch.set_num_threads(threads)  # a fair comparison: both libraries on as many threads
+        print(f"NumPy's BLAS uses {threads} threads; torch.set_num_threads({threads})")
+    else:
+        print(f"NumPy's BLAS uses {threads} threads; PyTorch not installed (its rows are skipped)")
     ceiling = matmul_gflops()
     print(f"np.matmul float64 1024x1024: {ceiling:.1f} GFLOP/s (the ceiling for im2col designs)")
     for name in chosen:

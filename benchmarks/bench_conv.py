@@ -14,7 +14,7 @@ import numpy as np
 from c182lib.conv import conv2d_backward, conv2d_forward, conv2d_forward_naive
 from c182lib.shapes import conv_output_shape
 
-from ._timing import interleaved, median_seconds, numpy_blas_threads, report_row, torch
+from ._timing import interleaved, median_seconds, report_row, torch
 
 # (x shape, w shape, stride, padding, repeats of the naive loop: it takes seconds per run)
 CASES = [
@@ -41,12 +41,6 @@ def _torch_candidates(x, w, b, dout, stride, padding) -> dict:
 
 def run(matmul_gflops: float) -> None:
     """Print medians, ratios and GFLOP/s of conv2d on the issue's two shapes, float64."""
-    threads = numpy_blas_threads()
-    if torch is not None:
-        torch.set_num_threads(threads)
-        print(f"NumPy's BLAS uses {threads} threads; torch.set_num_threads({threads})")
-    else:
-        print(f"NumPy's BLAS uses {threads} threads; PyTorch not installed (its rows are skipped)")
     print(f"1-minute load average before: {os.getloadavg()[0]:.2f} (other processes skew "
           f"the timings; above ~0.5 on 2 cores, rerun)")
     rng = np.random.default_rng(0)

@@ -12,7 +12,7 @@ import numpy as np
 
 from c182lib.rnn import rnn_backward, rnn_forward, rnn_step_forward
 
-from ._timing import interleaved, numpy_blas_threads, report_row, torch
+from ._timing import interleaved, report_row, torch
 
 N, T, D, H = 64, 100, 128, 128
 
@@ -28,6 +28,7 @@ def step_loop_forward(x, h0, W_xh, W_hh, b_h):
 
 
 def run(matmul_gflops: float) -> None:
+    """Print forward and forward+BPTT times of the RNN against torch.nn.RNN, with GFLOP/s."""
     rng = np.random.default_rng(0)
     bound = 1 / np.sqrt(H)
     W_xh = rng.uniform(-bound, bound, (H, D))
@@ -51,12 +52,7 @@ def run(matmul_gflops: float) -> None:
                "c182lib rnn_forward (input product hoisted)": c182_forward}
     both = {"c182lib rnn_forward + rnn_backward": c182_forward_backward}
 
-    previous_threads = None
     if torch is not None:
-        previous_threads = torch.get_num_threads()
-        threads = numpy_blas_threads()
-        torch.set_num_threads(threads)
-        print(f"PyTorch {torch.__version__} with {threads} threads, as many as NumPy's OpenBLAS")
         rnn = torch.nn.RNN(D, H, nonlinearity="tanh", batch_first=True, dtype=torch.float64)
         with torch.no_grad():
             rnn.weight_ih_l0.copy_(torch.from_numpy(W_xh))
@@ -82,18 +78,14 @@ def run(matmul_gflops: float) -> None:
     else:
         print("PyTorch not installed: NumPy rows only")
 
-    try:
-        print(f"N={N}, T={T}, D={D}, H={H}, float64; median of interleaved rounds")
-        for title, candidates, flops in (("forward", forward, forward_flops),
-                                         ("forward + BPTT", both, total_flops)):
-            times = interleaved(candidates)
-            torch_name = next((name for name in candidates if name.startswith("torch")), None)
-            baseline = times[torch_name] if torch_name else None
-            print(f" {title} ({flops / 1e9:.2f} GFLOP)")
-            for name, timing in times.items():
-                gflops = flops / timing.median / 1e9
-                print(report_row(name, timing, baseline, "torch")
-                      + f"   {gflops:6.1f} GFLOP/s = {gflops / matmul_gflops:5.1%} of matmul")
-    finally:
-        if previous_threads is not None:
-            torch.set_num_threads(previous_threads)
+    print(f"N={N}, T={T}, D={D}, H={H}, float64; median of interleaved rounds")
+    for title, candidates, flops in (("forward", forward, forward_flops),
+                                     ("forward + BPTT", both, total_flops)):
+        times = interleaved(candidates)
+        torch_name = next((name for name in candidates if name.startswith("torch")), None)
+        baseline = times[torch_name] if torch_name else None
+        print(f" {title} ({flops / 1e9:.2f} GFLOP)")
+        for name, timing in times.items():
+            gflops = flops / timing.median / 1e9
+            print(report_row(name, timing, baseline, "torch")
+                  + f"   {gflops:6.1f} GFLOP/s = {gflops / matmul_gflops:5.1%} of matmul")
