@@ -2,8 +2,10 @@
 
 The widgets call the same functions, so a static figure and a slider's redraw never disagree.
 In a notebook, run ``%matplotlib inline`` once so a returned Figure is shown as an image.
+`new_figure` and the colour maps are exported for one-off pictures in the same style.
 """
 
+from ._common import DIVERGING_CMAP, SEQUENTIAL_CMAP, new_figure
 from .batchnorm import batchnorm_channel_stats_figure
 from .conv import (
     conv_explorer_figure,
@@ -26,6 +28,8 @@ from .rnn import (
 )
 
 __all__ = [
+    "DIVERGING_CMAP",
+    "SEQUENTIAL_CMAP",
     "batchnorm_channel_stats_figure",
     "clipped_norm",
     "conv_explorer_figure",
@@ -35,6 +39,7 @@ __all__ = [
     "gradient_norms_figure",
     "im2col_figure",
     "matrix_density_figure",
+    "new_figure",
     "output_size_formula",
     "pool_gradient_routing",
     "pooling_figure",
