@@ -382,6 +382,24 @@ def _tap_slices(offset: int, stride: int, n_in: int, n_out: int) -> tuple[slice,
     return slice(first, stop), slice(start_in, start_in + stride * (stop - first - 1) + 1, stride)
 
 
+def _taps(x_hw, kernel_hw, stride, padding, dilation, out_hw):
+    """Yield ``(i, j, outputs, inputs)`` for every kernel tap that reads real input cells.
+
+    ``outputs`` is a pair of slices over ``(H_out, W_out)`` and ``inputs`` the matching pair of
+    strided slices over the unpadded ``(H, W)``: output ``(oh, ow)`` in ``outputs`` reads input
+    ``(oh*SH + i*DH - PH, ow*SW + j*DW - PW)``. Taps that fall entirely in the padding are
+    skipped. `_im2col` copies along these slices and `_col2im`, its adjoint, adds back along them.
+    """
+    (h, w), (kh, kw), (sh, sw), (ph, pw), (dh, dw), (h_out, w_out) = (
+        x_hw, kernel_hw, stride, padding, dilation, out_hw)
+    for i in range(kh):
+        rows = _tap_slices(i * dh - ph, sh, h, h_out)
+        for j in range(kw):
+            columns = _tap_slices(j * dw - pw, sw, w, w_out)
+            if rows is not None and columns is not None:
+                yield i, j, (rows[0], columns[0]), (rows[1], columns[1])
+
+
 def _im2col(x: np.ndarray, kernel_hw, stride, padding, dilation, out_hw,
             ones_row: bool = False) -> np.ndarray:
     """`im2col` on checked arguments (``x`` a float (N, C, H, W) array, pairs everywhere).
@@ -390,8 +408,7 @@ def _im2col(x: np.ndarray, kernel_hw, stride, padding, dilation, out_hw,
     for the bias trick of `conv2d_forward`; ``result[:-1]`` is then the `im2col` matrix.
     """
     n, c, h, w = x.shape
-    (kh, kw), (sh, sw), (ph, pw), (dh, dw), (h_out, w_out) = (
-        kernel_hw, stride, padding, dilation, out_hw)
+    (kh, kw), (h_out, w_out) = kernel_hw, out_hw
     n_rows = c * kh * kw
     # Entries whose tap falls in the zero padding keep the zero they are allocated with.
     cols = np.zeros((n_rows + int(ones_row), n * h_out * w_out), dtype=x.dtype)
@@ -399,12 +416,8 @@ def _im2col(x: np.ndarray, kernel_hw, stride, padding, dilation, out_hw,
         cols[n_rows] = 1
     cols_by_tap = cols[:n_rows].reshape(c, kh, kw, n, h_out, w_out)  # a view
     x_cnhw = x.transpose(1, 0, 2, 3)  # a view in the column order of cols
-    for i in range(kh):
-        rows = _tap_slices(i * dh - ph, sh, h, h_out)
-        for j in range(kw):
-            columns = _tap_slices(j * dw - pw, sw, w, w_out)
-            if rows is not None and columns is not None:
-                cols_by_tap[:, i, j, :, rows[0], columns[0]] = x_cnhw[:, :, rows[1], columns[1]]
+    for i, j, outputs, inputs in _taps((h, w), kernel_hw, stride, padding, dilation, out_hw):
+        cols_by_tap[:, i, j, :, *outputs] = x_cnhw[:, :, *inputs]
     return cols
 
 
@@ -463,19 +476,13 @@ def _col2im(cols: np.ndarray, x_shape, kernel_hw, stride, padding, dilation,
             out_hw) -> np.ndarray:
     """`col2im` on checked arguments."""
     n, c, h, w = x_shape
-    (kh, kw), (sh, sw), (ph, pw), (dh, dw), (h_out, w_out) = (
-        kernel_hw, stride, padding, dilation, out_hw)
-    cols = cols.reshape(c, kh, kw, n, h_out, w_out)
+    cols = cols.reshape(c, *kernel_hw, n, *out_hw)
     x = np.zeros(x_shape, dtype=cols.dtype)
     x_cnhw = x.transpose(1, 0, 2, 3)  # a view: writing into it fills x
-    for i in range(kh):
-        rows = _tap_slices(i * dh - ph, sh, h, h_out)
-        for j in range(kw):
-            columns = _tap_slices(j * dw - pw, sw, w, w_out)
-            if rows is not None and columns is not None:
-                # Within one offset the strided slice hits distinct cells, so += is safe; the
-                # overlap between windows is summed across offsets.
-                x_cnhw[:, :, rows[1], columns[1]] += cols[:, i, j, :, rows[0], columns[0]]
+    for i, j, outputs, inputs in _taps((h, w), kernel_hw, stride, padding, dilation, out_hw):
+        # Within one offset the strided slice hits distinct cells, so += is safe; the overlap
+        # between windows is summed across offsets.
+        x_cnhw[:, :, *inputs] += cols[:, i, j, :, *outputs]
     return x
 
 
