@@ -306,8 +306,7 @@ def execute_notebook(path: Path, *, timeout: int = 300, kernel_name: str = "pyth
         kernel_name=kernel_name,
         resources={"metadata": {"path": str(path.parent.resolve())}},
         record_timing=False,
-        # store_widget_state=False breaks Output widgets (interact) in nbclient 0.11: the
-        # state is recorded, then dropped by _normalise_outputs.
+        store_widget_state=False,
         on_cell_start=lambda cell, cell_index: started.append(cell_index),
     )
     env = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
