@@ -5,7 +5,8 @@ Usage, for a layer ``out = f(x)`` with upstream gradient ``dout``::
     dx_num = numerical_gradient_array(lambda x: f(x), x, dout)
     print(rel_error(dx_num, dx_analytic))   # ~1e-8 or smaller in float64 when dx is right
 
-Central differences have error O(h^2); with h = 1e-5 in float64 a correct gradient usually shows a
+`numerical_gradients` does the same for every argument of a function at once. Central
+differences have error O(h^2); with h = 1e-5 in float64 a correct gradient usually shows a
 relative error below 1e-7, a wrong one above 1e-3.
 """
 
@@ -78,6 +79,39 @@ def numerical_gradient_array(f: Callable[[np.ndarray], np.ndarray], x, dout,
             raise ValueError(f"f(x) has shape {plus.shape} but dout has shape {np.shape(dout)}")
         flat_grad[i] = np.sum((plus - minus) * dout) / (2 * h)
     return grad
+
+
+def numerical_gradients(f: Callable[..., np.ndarray], args, dout,
+                        h: float = 1e-5) -> tuple[np.ndarray, ...]:
+    """Central-difference gradients of ``sum(f(*args) * dout)`` with respect to every argument.
+
+    Check a whole backward pass at once, e.g.
+    ``numerical_gradients(lambda *a: conv2d_forward(*a)[0], (x, w, b), dout)`` against
+    ``conv2d_backward(dout, cache)``.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(*args) -> ndarray`` of the same shape as ``dout``.
+    args : sequence of array_like
+        The arguments; each gets its own gradient, the others held fixed.
+    dout : array_like, shape of ``f(*args)``
+        Upstream gradient (use a random one).
+    h : float
+        Step size (> 0).
+
+    Returns
+    -------
+    tuple of ndarray
+        One gradient per argument, each of that argument's shape.
+    """
+    args = tuple(args)
+
+    def with_argument(i: int) -> Callable[[np.ndarray], np.ndarray]:
+        return lambda value: f(*args[:i], value, *args[i + 1:])
+
+    return tuple(numerical_gradient_array(with_argument(i), arg, dout, h)
+                 for i, arg in enumerate(args))
 
 
 def rel_error(a, b, eps: float = 1e-12) -> float:

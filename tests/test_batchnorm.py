@@ -17,7 +17,7 @@ from c182lib.batchnorm import (
     spatial_batchnorm_inference,
     update_running_stats,
 )
-from c182lib.gradcheck import numerical_gradient_array, rel_error
+from c182lib.gradcheck import numerical_gradients, rel_error
 
 # ---------------------------------------------------------------- references
 
@@ -146,12 +146,10 @@ def test_backward_matches_numerical_gradients(n, d, seed):
     out, cache = batchnorm_forward(x, gamma, beta)
     dout = rng.standard_normal(out.shape)
     dx, dgamma, dbeta = batchnorm_backward(dout, cache)
-    assert rel_error(dx, numerical_gradient_array(
-        lambda z: batchnorm_forward(z, gamma, beta)[0], x, dout)) < 1e-7
-    assert rel_error(dgamma, numerical_gradient_array(
-        lambda g: batchnorm_forward(x, g, beta)[0], gamma, dout)) < 1e-7
-    assert rel_error(dbeta, numerical_gradient_array(
-        lambda b: batchnorm_forward(x, gamma, b)[0], beta, dout)) < 1e-7
+    numeric = numerical_gradients(lambda *args: batchnorm_forward(*args)[0], (x, gamma, beta), dout)
+    for name, grad, expected in zip(("dx", "dgamma", "dbeta"), (dx, dgamma, dbeta), numeric,
+                                    strict=True):
+        assert rel_error(grad, expected) < 1e-7, name
 
 
 @settings(max_examples=15, deadline=None, derandomize=True)
@@ -165,12 +163,11 @@ def test_spatial_backward_matches_numerical_gradients(shape, seed):
     out, cache = spatial_batchnorm_forward(x, gamma, beta)
     dout = rng.standard_normal(out.shape)
     dx, dgamma, dbeta = spatial_batchnorm_backward(dout, cache)
-    assert rel_error(dx, numerical_gradient_array(
-        lambda z: spatial_batchnorm_forward(z, gamma, beta)[0], x, dout)) < 1e-7
-    assert rel_error(dgamma, numerical_gradient_array(
-        lambda g: spatial_batchnorm_forward(x, g, beta)[0], gamma, dout)) < 1e-7
-    assert rel_error(dbeta, numerical_gradient_array(
-        lambda b: spatial_batchnorm_forward(x, gamma, b)[0], beta, dout)) < 1e-7
+    numeric = numerical_gradients(lambda *args: spatial_batchnorm_forward(*args)[0],
+                                  (x, gamma, beta), dout)
+    for name, grad, expected in zip(("dx", "dgamma", "dbeta"), (dx, dgamma, dbeta), numeric,
+                                    strict=True):
+        assert rel_error(grad, expected) < 1e-7, name
 
 
 def test_dx_is_orthogonal_to_shifts_and_scalings():

@@ -22,7 +22,7 @@ from c182lib.conv import (
     corr2d,
     im2col,
 )
-from c182lib.gradcheck import numerical_gradient_array, rel_error
+from c182lib.gradcheck import numerical_gradients, rel_error
 from c182lib.shapes import conv_output_size
 
 SETTINGS = settings(max_examples=40, deadline=None)
@@ -198,8 +198,9 @@ def test_corr1d_backward_matches_numerical_gradients(geometry, seed):
     x, w = rng.standard_normal(n), rng.standard_normal(k)
     dy = rng.standard_normal(conv_output_size(n, k, s, p, d))
     dx, dw = corr1d_backward(dy, x, w, s, p, d)
-    assert rel_error(dx, numerical_gradient_array(lambda v: corr1d(v, w, s, p, d), x, dy)) < 1e-7
-    assert rel_error(dw, numerical_gradient_array(lambda v: corr1d(x, v, s, p, d), w, dy)) < 1e-7
+    dx_num, dw_num = numerical_gradients(lambda x_, w_: corr1d(x_, w_, s, p, d), (x, w), dy)
+    assert rel_error(dx, dx_num) < 1e-7
+    assert rel_error(dw, dw_num) < 1e-7
 
 
 @SETTINGS
@@ -434,14 +435,11 @@ def test_conv2d_backward_matches_numerical_gradients(geometry, seed, naive):
     x, w, b, dout = conv_arrays(geometry, seed)
     forward = conv2d_forward_naive if naive else conv2d_forward
     kwargs = hyper(geometry)
-    dx, dw, db = conv2d_backward(dout, forward(x, w, b, **kwargs)[1])
-
-    def out(x=x, w=w, b=b):
-        return conv2d_forward(x, w, b, **kwargs)[0]
-
-    assert rel_error(dx, numerical_gradient_array(lambda v: out(x=v), x, dout)) < 1e-7
-    assert rel_error(dw, numerical_gradient_array(lambda v: out(w=v), w, dout)) < 1e-7
-    assert rel_error(db, numerical_gradient_array(lambda v: out(b=v), b, dout)) < 1e-7
+    grads = conv2d_backward(dout, forward(x, w, b, **kwargs)[1])
+    numeric = numerical_gradients(lambda *args: conv2d_forward(*args, **kwargs)[0], (x, w, b),
+                                  dout)
+    for name, grad, expected in zip(("dx", "dw", "db"), grads, numeric, strict=True):
+        assert rel_error(grad, expected) < 1e-7, name
 
 
 def test_conv2d_backward_untiled_remainder_gets_zero_gradient():

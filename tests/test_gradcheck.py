@@ -5,7 +5,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from c182lib.gradcheck import numerical_gradient, numerical_gradient_array, rel_error
+from c182lib.gradcheck import (
+    numerical_gradient,
+    numerical_gradient_array,
+    numerical_gradients,
+    rel_error,
+)
 
 
 def test_quadratic_form():
@@ -126,3 +131,13 @@ def test_error_messages():
 def test_numerical_gradient_says_f_must_return_a_scalar():
     with pytest.raises(ValueError, match="f must return a scalar"):
         numerical_gradient(lambda z: z * 2, np.ones(3))
+
+
+def test_numerical_gradients_of_every_argument():
+    rng = np.random.default_rng(3)
+    a, b, dout = rng.standard_normal((3, 2, 4))
+    a_before = a.copy()
+    da, db = numerical_gradients(lambda u, v: u * v + 2 * u, (a, b), dout)
+    np.testing.assert_allclose(da, (b + 2) * dout, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(db, a * dout, rtol=1e-8, atol=1e-10)
+    np.testing.assert_array_equal(a, a_before)

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from c182lib.gradcheck import numerical_gradient_array, rel_error
+from c182lib.gradcheck import numerical_gradient_array, numerical_gradients, rel_error
 from c182lib.rnn import (
     VanillaRNN,
     clip_grad_norm,
@@ -117,18 +117,13 @@ def check_rnn_backward(N, T, D, H, with_h0, seed):
     dh = rng.standard_normal(h.shape)
     dx, dh0, dW_xh, dW_hh, db_h = rnn_backward(dh, cache)
     h0_value = np.zeros((N, H)) if h0 is None else h0
-    numeric = {
-        "dx": numerical_gradient_array(lambda v: rnn_forward(v, h0, W_xh, W_hh, b_h)[0], x, dh),
-        "dh0": numerical_gradient_array(lambda v: rnn_forward(x, v, W_xh, W_hh, b_h)[0],
-                                        h0_value, dh),
-        "dW_xh": numerical_gradient_array(lambda v: rnn_forward(x, h0, v, W_hh, b_h)[0], W_xh, dh),
-        "dW_hh": numerical_gradient_array(lambda v: rnn_forward(x, h0, W_xh, v, b_h)[0], W_hh, dh),
-        "db_h": numerical_gradient_array(lambda v: rnn_forward(x, h0, W_xh, W_hh, v)[0], b_h, dh),
-    }
-    analytic = {"dx": dx, "dh0": dh0, "dW_xh": dW_xh, "dW_hh": dW_hh, "db_h": db_h}
-    for name, value in analytic.items():
-        assert value.shape == numeric[name].shape, name
-        assert rel_error(value, numeric[name]) < TOL, name
+    numeric = numerical_gradients(lambda *args: rnn_forward(*args)[0],
+                                  (x, h0_value, W_xh, W_hh, b_h), dh)
+    analytic = (dx, dh0, dW_xh, dW_hh, db_h)
+    for name, value, expected in zip(("dx", "dh0", "dW_xh", "dW_hh", "db_h"), analytic, numeric,
+                                     strict=True):
+        assert value.shape == expected.shape, name
+        assert rel_error(value, expected) < TOL, name
 
 
 @pytest.mark.parametrize("N", [1, 3])
@@ -153,13 +148,10 @@ def test_rnn_step_backward_numerical(N):
     h, cache = rnn_step_forward(x, h_prev, W_xh, W_hh, b_h)
     dh = rng.standard_normal(h.shape)
     grads = rnn_step_backward(dh, cache)
-    inputs = [x, h_prev, W_xh, W_hh, b_h]
-    for i, (grad, value) in enumerate(zip(grads, inputs, strict=True)):
-        def f(v, i=i):
-            args = list(inputs)
-            args[i] = v
-            return rnn_step_forward(*args)[0]
-        assert rel_error(grad, numerical_gradient_array(f, value, dh)) < TOL, i
+    numeric = numerical_gradients(lambda *args: rnn_step_forward(*args)[0],
+                                  (x, h_prev, W_xh, W_hh, b_h), dh)
+    for i, (grad, expected) in enumerate(zip(grads, numeric, strict=True)):
+        assert rel_error(grad, expected) < TOL, i
 
 
 def test_rnn_backward_equals_textbook_step_loop():
@@ -196,13 +188,10 @@ def test_temporal_affine_forward_and_backward(shape):
     expected = np.array([W @ row + b for row in rows]).reshape(shape[:-1] + (5,))
     np.testing.assert_allclose(y, expected, rtol=1e-13)
     dy = rng.standard_normal(y.shape)
-    dh, dW, db = temporal_affine_backward(dy, cache)
-    assert rel_error(dh, numerical_gradient_array(
-        lambda v: temporal_affine_forward(v, W, b)[0], h, dy)) < TOL
-    assert rel_error(dW, numerical_gradient_array(
-        lambda v: temporal_affine_forward(h, v, b)[0], W, dy)) < TOL
-    assert rel_error(db, numerical_gradient_array(
-        lambda v: temporal_affine_forward(h, W, v)[0], b, dy)) < TOL
+    grads = temporal_affine_backward(dy, cache)
+    numeric = numerical_gradients(lambda *args: temporal_affine_forward(*args)[0], (h, W, b), dy)
+    for name, grad, expected in zip(("dh", "dW", "db"), grads, numeric, strict=True):
+        assert rel_error(grad, expected) < TOL, name
 
 
 @pytest.mark.parametrize("sequence_shape", [(2, 4, 3), (4, 3)])
