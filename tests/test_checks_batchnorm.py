@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _checks_helpers import not_implemented, run
 
 from c182lib.checks.batchnorm import _cases, check_spatial_batchnorm_backward
 
 
 def per_channel_backward(dout, x, gamma, eps=1e-5, *, mean_path=True, variance_path=True,
-                         use_gamma=True):
-    """Spatial BatchNorm backward, channel by channel; the keywords drop terms of dx."""
+                         use_gamma=True, eps_outside_sqrt=False):
+    """Spatial BatchNorm backward, channel by channel; the keywords inject mistakes."""
     dx = np.zeros_like(x)
     dgamma = np.zeros(x.shape[1])
     dbeta = np.zeros(x.shape[1])
@@ -23,14 +24,15 @@ def per_channel_backward(dout, x, gamma, eps=1e-5, *, mean_path=True, variance_p
         m = values.size
         mu = values.sum() / m
         var = ((values - mu) ** 2).sum() / m
-        x_hat = (values - mu) / np.sqrt(var + eps)
+        std = np.sqrt(var) + eps if eps_outside_sqrt else np.sqrt(var + eps)
+        x_hat = (values - mu) / std
         dx_hat = grads * (gamma[c] if use_gamma else 1.0)
         dvalues = m * dx_hat
         if mean_path:
             dvalues = dvalues - dx_hat.sum()
         if variance_path:
             dvalues = dvalues - x_hat * (dx_hat * x_hat).sum()
-        dx[:, c] = (dvalues / (m * np.sqrt(var + eps))).reshape(x[:, c].shape)
+        dx[:, c] = (dvalues / (m * std)).reshape(x[:, c].shape)
         dgamma[c] = (grads * x_hat).sum()
         dbeta[c] = grads.sum()
     return dx, dgamma, dbeta
@@ -45,13 +47,12 @@ def reshaped_without_transpose(dout, x, gamma, eps=1e-5):
     return dx.reshape(c, -1).T.reshape(x.shape), dgamma, dbeta
 
 
-def not_implemented(*args, **kwargs):
-    raise NotImplementedError()
-
-
-def run(capsys, student):
-    ok = check_spatial_batchnorm_backward(student)
-    return ok, capsys.readouterr().out
+def per_position_backward(dout, x, gamma, eps=1e-5):
+    """Ordinary BatchNorm on (N, C*H*W): each position's statistics over the batch only."""
+    n, c, h, w = x.shape
+    dx, _, _ = per_channel_backward(dout.reshape(n, -1, 1, 1), x.reshape(n, -1, 1, 1),
+                                    np.repeat(gamma, h * w), eps)
+    return dx.reshape(x.shape), dout.sum(axis=(0, 2, 3)), dout.sum(axis=(0, 2, 3))
 
 
 def test_cases_cover_the_edge_cases():
@@ -69,7 +70,7 @@ def test_cases_cover_the_edge_cases():
 
 
 def test_passes_correct_code(capsys):
-    ok, out = run(capsys, per_channel_backward)
+    ok, out = run(capsys, check_spatial_batchnorm_backward, per_channel_backward)
     assert ok is True
     assert out.startswith("PASS my_spatial_batchnorm_backward: all 10 cases match")
 
@@ -85,13 +86,28 @@ def test_passes_correct_code(capsys):
     (lambda *a, **k: per_channel_backward(*a, **k, use_gamma=False), "gamma is missing"),
 ], ids=["no-transpose", "direct-path-only", "no-variance-path", "no-mean-path", "no-gamma"])
 def test_fails_wrong_dx_naming_dx_and_the_mistake(capsys, student, hint):
-    ok, out = run(capsys, student)
+    ok, out = run(capsys, check_spatial_batchnorm_backward, student)
     assert ok is False
     first, second, *rest = out.splitlines()
     assert first.startswith("FAIL my_spatial_batchnorm_backward: case '(N, C, H, W) = "
                             "(2, 3, 4, 5)")
     assert second.startswith("  dx: ") and "entries differ" in second
     assert rest[-1].startswith("  hint:") and hint in rest[-1]
+
+
+@pytest.mark.parametrize("student, item, hint", [
+    (per_position_backward, "dx", "these are per-position statistics"),
+    (lambda *a, **k: per_channel_backward(*a, **k, eps_outside_sqrt=True), "dx",
+     "eps goes INSIDE the square root"),
+    (lambda *a, **k: (lambda dx, dgamma, dbeta: (dx, dbeta, dgamma))(
+        *per_channel_backward(*a, **k)), "dgamma", "dgamma and dbeta are swapped"),
+], ids=["per-position", "eps-outside-sqrt", "dgamma-dbeta-swapped"])
+def test_other_mistakes_get_their_hint(capsys, student, item, hint):
+    ok, out = run(capsys, check_spatial_batchnorm_backward, student)
+    assert ok is False
+    lines = out.splitlines()
+    assert lines[1].startswith(f"  {item}: ")
+    assert lines[-1].startswith(f"  hint: {hint}")
 
 
 def test_a_bug_an_all_ones_dout_would_hide_is_caught(capsys):
@@ -104,7 +120,7 @@ def test_a_bug_an_all_ones_dout_would_hide_is_caught(capsys):
     for got, expected in zip(no_variance_path(ones, x, gamma), per_channel_backward(ones, x, gamma),
                              strict=True):
         np.testing.assert_allclose(got, expected, atol=1e-12)
-    ok, out = run(capsys, no_variance_path)
+    ok, out = run(capsys, check_spatial_batchnorm_backward, no_variance_path)
     assert ok is False and "dx: " in out
 
 
@@ -113,7 +129,7 @@ def test_names_dgamma_when_it_is_wrong(capsys):
         dx, _, dbeta = per_channel_backward(dout, x, gamma, eps)
         return dx, (dout * x).sum(axis=(0, 2, 3)), dbeta
 
-    ok, out = run(capsys, dgamma_from_x)
+    ok, out = run(capsys, check_spatial_batchnorm_backward, dgamma_from_x)
     assert ok is False
     assert out.splitlines()[1].startswith("  dgamma: 3 of 3 entries differ")
     assert "hint: dgamma = sum of dout * x_hat" in out
@@ -126,14 +142,15 @@ def test_dgamma_not_summed_over_h_and_w_gets_a_shape_hint(capsys):
             x.var(axis=(0, 2, 3), keepdims=True) + eps)
         return dx, (dout * x_hat).sum(axis=0), dout.sum(axis=0)
 
-    ok, out = run(capsys, summed_over_n_only)
+    ok, out = run(capsys, check_spatial_batchnorm_backward, summed_over_n_only)
     assert ok is False
     assert "dgamma: wrong shape (3, 4, 5), expected (3,)" in out
     assert "hint: dgamma and dbeta hold one number per channel" in out
 
 
 def test_returning_only_dx_is_explained(capsys):
-    ok, out = run(capsys, lambda *a, **k: per_channel_backward(*a, **k)[0])
+    ok, out = run(capsys, check_spatial_batchnorm_backward,
+                  lambda *a, **k: per_channel_backward(*a, **k)[0])
     assert ok is False
     assert "expected a tuple (dx, dgamma, dbeta), got ndarray" in out
     assert "hint: return the tuple (dx, dgamma, dbeta)" in out
@@ -145,13 +162,13 @@ def test_reports_an_exception_with_its_case(capsys):
             raise ZeroDivisionError("no batch")
         return per_channel_backward(dout, x, gamma, eps)
 
-    ok, out = run(capsys, student)
+    ok, out = run(capsys, check_spatial_batchnorm_backward, student)
     assert ok is False
     assert "case 'a batch of ONE image (1, 2, 3, 4)" in out
     assert "raised ZeroDivisionError: no batch" in out
 
 
 def test_todo(capsys):
-    ok, out = run(capsys, not_implemented)
+    ok, out = run(capsys, check_spatial_batchnorm_backward, not_implemented)
     assert ok is False and out.startswith("TODO my_spatial_batchnorm_backward")
     assert "hint" not in out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _checks_helpers import assert_fails, not_implemented, run
 
 from c182lib.checks.conv import (
     DIMS_1A_PARTS,
@@ -64,15 +65,6 @@ def loops_conv_matrix(n, w, stride=1, padding=0, *, flip=False):
     return np.array(rows)
 
 
-def not_implemented(*args, **kwargs):
-    raise NotImplementedError()
-
-
-def run(capsys, check, *args):
-    ok = check(*args)
-    return ok, capsys.readouterr().out
-
-
 # --------------------------------------------------------------------------------------------
 # check_corr1d
 
@@ -123,10 +115,7 @@ def test_corr1d_fails_wrong_code_with_case_and_hint(capsys, mistake, case, detai
 
     ok, out = run(capsys, check_corr1d, student)
     assert ok is False
-    first, *rest = out.splitlines()
-    assert first.startswith(f"FAIL my_corr1d: case '{case}")
-    assert detail in out
-    assert rest[-1].startswith("  hint:") and hint in rest[-1]
+    assert_fails(out, "my_corr1d", case, hint, detail)
 
 
 def test_corr1d_lists_the_wrong_entries(capsys):
@@ -221,8 +210,7 @@ def test_output_size_passes_correct_code(capsys, student):
 def test_output_size_fails_wrong_code_with_case_and_hint(capsys, student, case, hint):
     ok, out = run(capsys, check_output_size, student)
     assert ok is False
-    assert out.startswith(f"FAIL my_output_size: case '{case}")
-    assert out.splitlines()[-1].startswith("  hint:") and hint in out
+    assert_fails(out, "my_output_size", case, hint)
 
 
 def test_output_size_todo(capsys):
@@ -278,6 +266,7 @@ def test_dims_1a_fails_wrong_answers_with_a_hint(capsys, part, answer, hint):
 
 def test_dims_1a_says_which_entry_is_wrong(capsys):
     ok, out = run(capsys, check_dims_1a, "iii-shape", (32, 32, 3))
+    assert ok is False
     assert "answer[2]: got 3, expected 10" in out
 
 
@@ -327,9 +316,7 @@ def test_conv_matrix_passes_correct_code(capsys, student):
 def test_conv_matrix_fails_wrong_code_with_case_and_hint(capsys, student, case, detail, hint):
     ok, out = run(capsys, check_conv_matrix_1d, student)
     assert ok is False
-    assert out.startswith(f"FAIL my_conv_matrix_1d: case '{case}")
-    assert detail in out
-    assert out.splitlines()[-1].startswith("  hint:") and hint in out
+    assert_fails(out, "my_conv_matrix_1d", case, hint, detail)
 
 
 def test_conv_matrix_todo(capsys):

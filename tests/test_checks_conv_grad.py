@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _checks_helpers import assert_fails, not_implemented, run
 
 from c182lib.checks.conv_grad import (
     _corr1d_backward_cases,
@@ -71,22 +72,6 @@ def sgd_step_in_place(w, dw, learning_rate):
     return w
 
 
-def not_implemented(*args, **kwargs):
-    raise NotImplementedError()
-
-
-def run(capsys, check, *args):
-    ok = check(*args)
-    return ok, capsys.readouterr().out
-
-
-def assert_fails(out, name, case, detail, hint):
-    first, *rest = out.splitlines()
-    assert first.startswith(f"FAIL {name}: case '{case}"), first
-    assert detail in out
-    assert rest[-1].startswith("  hint:") and hint in rest[-1], rest[-1]
-
-
 # --------------------------------------------------------------------------------------------
 # check_corr1d_backward
 
@@ -129,7 +114,7 @@ def test_corr1d_backward_fails_wrong_code_with_case_and_hint(capsys, mistake, de
     ok, out = run(capsys, check_corr1d_backward,
                   lambda dy, x, w: loops_corr1d_backward(dy, x, w, **mistake))
     assert ok is False
-    assert_fails(out, "my_corr1d_backward", "Problem 3: n=4, k=3", detail, hint)
+    assert_fails(out, "my_corr1d_backward", "Problem 3: n=4, k=3", hint, detail)
 
 
 def test_corr1d_backward_hints_at_dw_when_only_dw_is_wrong(capsys):
@@ -227,7 +212,7 @@ def test_kernel_gradient_fails_wrong_code_with_case_and_hint(capsys, mistake, hi
     ok, out = run(capsys, check_kernel_gradient,
                   lambda X, dY: loops_kernel_gradient(X, dY, **mistake))
     assert ok is False
-    assert_fails(out, "my_kernel_gradient", "n=4, k=3", "of 9 entries differ", hint)
+    assert_fails(out, "my_kernel_gradient", "n=4, k=3", hint, "of 9 entries differ")
 
 
 def test_kernel_gradient_explains_a_wrong_shape(capsys):
@@ -277,8 +262,8 @@ def test_sgd_step_passes_correct_code(capsys, student):
 def test_sgd_step_fails_wrong_code_with_case_and_hint(capsys, student, hint):
     ok, out = run(capsys, check_sgd_step, student)
     assert ok is False
-    assert_fails(out, "my_sgd_step", "a 3 x 3 kernel, learning rate 0.1", "9 of 9 entries differ",
-                 hint)
+    assert_fails(out, "my_sgd_step", "a 3 x 3 kernel, learning rate 0.1", hint,
+                 "9 of 9 entries differ")
 
 
 def test_sgd_step_explains_a_wrong_shape(capsys):

@@ -11,12 +11,14 @@ import inspect
 
 import numpy as np
 import pytest
+from _checks_helpers import run
 
 import c182lib.checks
 from c182lib.checks import _core, batchnorm, conv, conv_grad, pool, rnn
 from c182lib.checks._core import (
     Case,
     check_function,
+    check_part,
     check_value,
     describe_difference,
     matches,
@@ -25,11 +27,6 @@ from c182lib.checks._core import (
     student_frame,
 )
 from c182lib.conv import corr1d
-
-
-def run(capsys, function, *args, **kwargs):
-    ok = function(*args, **kwargs)
-    return ok, capsys.readouterr().out
 
 
 def line_of(function, text: str) -> int:
@@ -317,6 +314,27 @@ def test_check_value_uses_known_wrong_answers(capsys, answer, verdict, hint):
     assert ok is (verdict == "PASS")
     assert out.startswith(f"{verdict} shape")
     assert (out.splitlines()[-1] == f"  hint: {hint}") if hint else ("hint" not in out)
+
+
+PARTS = {"a": ("side of the output", 3, {4: "one too many."}, "n - k + 1."),
+         "b": ("number of filters", 10, None, "count them.")}
+
+
+@pytest.mark.parametrize("part, answer, ok, printed", [
+    ("a", 3, True, "PASS Problem 1 a: side of the output: 3\n"),
+    ("a", 4, False, "FAIL Problem 1 a: side of the output: answer: got 4, expected 3\n"
+                    "  hint: one too many.\n"),
+    ("a", 5, False, "FAIL Problem 1 a: side of the output: answer: got 5, expected 3\n"
+                    "  hint: n - k + 1.\n"),
+    ("b", None, False, "TODO Problem 1 b: number of filters: no answer yet\n"),
+])
+def test_check_part_titles_the_part_and_gives_its_hints(capsys, part, answer, ok, printed):
+    assert run(capsys, check_part, "Problem 1", PARTS, part, answer) == (ok, printed)
+
+
+def test_check_part_refuses_an_unknown_part_naming_the_parts():
+    with pytest.raises(ValueError, match=r"^part must be one of 'a', 'b'; got 'c'$"):
+        check_part("Problem 1", PARTS, "c", 3)
 
 
 def test_check_value_of_a_number_accepts_a_zero_dimensional_array(capsys):

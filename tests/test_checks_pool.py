@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import pytest
+from _checks_helpers import assert_fails, not_implemented, run
 
 from c182lib.checks.pool import (
     POOL_SHAPE_PARTS,
@@ -70,15 +71,6 @@ def loops_avgpool_backward(dout, x, K, S, *, divisor=None, assign=False):
     return dx
 
 
-def not_implemented(*args, **kwargs):
-    raise NotImplementedError()
-
-
-def run(capsys, check, *args):
-    ok = check(*args)
-    return ok, capsys.readouterr().out
-
-
 # --------------------------------------------------------------------------------------------
 # check_pool_output_size
 
@@ -105,16 +97,16 @@ def test_output_size_passes_correct_code(capsys):
     (lambda n, K, S, padding=0: math.ceil((n + 2 * padding - K) / S) + 1,
      "stride 2 does not tile n=7", "round DOWN"),
     (lambda n, K, S, padding=0: (n + 2 * padding) // S, "K=3, S=1", "n // S leaves out"),
-    (lambda n, K, S, padding=0: (n + 2 * padding - K) // S, "Figure 1", "count the first"),
+    (lambda n, K, S, padding=0: (n + 2 * padding - K) // S, "the worksheet's Figure 1",
+     "count the first"),
     (lambda n, K, S, padding=0: (n + padding - K) // S + 1, "padding 2 keeps", "EACH end"),
-    (lambda n, K, S, padding=0: n + 2 * padding - K + 1, "Figure 1", "stride-1 count"),
+    (lambda n, K, S, padding=0: n + 2 * padding - K + 1, "the worksheet's Figure 1",
+     "stride-1 count"),
 ], ids=["ceil", "n-over-S", "missing-plus-one", "padding-once", "stride-ignored"])
 def test_output_size_fails_wrong_code_with_case_and_hint(capsys, student, case, hint):
     ok, out = run(capsys, check_pool_output_size, student)
     assert ok is False
-    first, *rest = out.splitlines()
-    assert first.startswith("FAIL my_pool_output_size: case '") and case in first
-    assert rest[-1].startswith("  hint:") and hint in rest[-1]
+    assert_fails(out, "my_pool_output_size", case, hint)
 
 
 def test_output_size_todo(capsys):
@@ -215,10 +207,7 @@ def test_maxpool_fails_wrong_code_with_case_and_hint(capsys, options, case, hint
     ok, out = run(capsys, check_maxpool_backward,
                   lambda dout, x, K, S: loops_maxpool_backward(dout, x, K, S, **options))
     assert ok is False
-    first, *rest = out.splitlines()
-    assert first.startswith(f"FAIL my_maxpool_backward: case '{case}")
-    assert "entries differ" in out
-    assert rest[-1].startswith("  hint:") and hint in rest[-1]
+    assert_fails(out, "my_maxpool_backward", case, hint, "entries differ")
 
 
 def test_maxpool_names_the_wrong_entry(capsys):
@@ -299,9 +288,7 @@ def test_avgpool_fails_wrong_code_with_case_and_hint(capsys, options, case, hint
     ok, out = run(capsys, check_avgpool_backward,
                   lambda dout, x, K, S: loops_avgpool_backward(dout, x, K, S, **options))
     assert ok is False
-    first, *rest = out.splitlines()
-    assert first.startswith(f"FAIL my_avgpool_backward: case '{case}")
-    assert rest[-1].startswith("  hint:") and hint in rest[-1]
+    assert_fails(out, "my_avgpool_backward", case, hint, "entries differ")
 
 
 def test_avgpool_todo(capsys):

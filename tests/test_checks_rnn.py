@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _checks_helpers import assert_fails, not_implemented, run
 
 from c182lib.checks.rnn import (
     PROBLEM_SHAPE_PARTS,
@@ -23,15 +24,6 @@ SIZES = {"N": 4, "T": 6, "D": 3, "H": 5, "O": 2, "steps": 7}
 RIGHT_SHAPES = {"one-to-one": (4, 2), "one-to-many": (4, 7, 3), "many-to-one": (4, 2),
                 "many-to-many": (4, 6, 2), "hidden states": (4, 6, 5),
                 "parameters": 5 * 3 + 5 * 5 + 5 + 2 * 5 + 2}
-
-
-def run(capsys, check, *args, **kwargs):
-    ok = check(*args, **kwargs)
-    return ok, capsys.readouterr().out
-
-
-def not_implemented(*args, **kwargs):
-    raise NotImplementedError()
 
 
 # --------------------------------------------------------------------------------------------
@@ -98,7 +90,7 @@ def test_problem_shapes_todo_and_malformed_answers(capsys):
 
 
 def test_problem_shapes_refuse_a_bad_size_naming_it():
-    with pytest.raises(ValueError, match="steps"):
+    with pytest.raises(ValueError, match=r"^steps must be an integer >= 1; got 0$"):
         check_problem_shapes(RIGHT_SHAPES, **dict(SIZES, steps=0))
 
 
@@ -183,10 +175,7 @@ def test_clip_fails_wrong_code_with_case_and_hint(capsys, mistake, case, detail,
     ok, out = run(capsys, check_clip_grad_norm,
                   lambda grads, max_norm: loops_clip(grads, max_norm, **mistake))
     assert ok is False
-    first, *rest = out.splitlines()
-    assert first.startswith(f"FAIL my_clip_grad_norm: case '{case}")
-    assert detail in out
-    assert rest[-1].startswith("  hint:") and hint in rest[-1]
+    assert_fails(out, "my_clip_grad_norm", case, hint, detail)
 
 
 def test_clip_fails_code_that_writes_into_the_gradients(capsys):
@@ -404,10 +393,8 @@ def test_step_backward_fails_wrong_code_with_case_and_hint(capsys, mistake, deta
     ok, out = run(capsys, check_rnn_step_backward,
                   lambda dh, cache: loops_step_backward(dh, cache, **mistake))
     assert ok is False
-    first, *rest = out.splitlines()
-    assert first == "FAIL my_rnn_step_backward: case 'one sequence (N=1, D=3, H=4)'"
-    assert detail in out
-    assert rest[-1].startswith("  hint:") and hint in rest[-1]
+    assert out.splitlines()[0] == "FAIL my_rnn_step_backward: case 'one sequence (N=1, D=3, H=4)'"
+    assert_fails(out, "my_rnn_step_backward", "one sequence", hint, detail)
 
 
 def test_step_backward_catches_the_double_tanh(capsys):

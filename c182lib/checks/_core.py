@@ -266,6 +266,28 @@ def check_value(name: str, answer, expected, hint: str = "", rtol: float = 1e-9,
     return report(name, PASS, f"{_fmt(expected) if np.ndim(expected) == 0 else 'correct'}")
 
 
+# A written-answer part: (question, expected answer, known wrong answer -> hint, default hint).
+Part = tuple[str, object, Mapping[object, str] | None, str]
+
+
+def check_part(problem: str, parts: Mapping[str, Part], part: str, answer) -> bool:
+    """`check_value` for one part of a problem with several written answers.
+
+    Prints ``"<verdict> <problem> <part>: <question>..."``. ``parts`` maps each part's name to
+    its `Part`: the question, the expected answer, the known wrong answers with their hints
+    (or None) and the hint for any other wrong answer.
+
+    Raises
+    ------
+    ValueError
+        If ``part`` is not a key of ``parts`` (a mistake in the notebook, not in the answer).
+    """
+    if part not in parts:
+        raise ValueError(f"part must be one of {', '.join(map(repr, parts))}; got {part!r}")
+    question, expected, known, hint = parts[part]
+    return check_value(f"{problem} {part}: {question}", answer, expected, hint=hint, known=known)
+
+
 def _integer_key(answer):
     """A hashable form of an answer (tuple of ints or an int), or None if it has none."""
     try:

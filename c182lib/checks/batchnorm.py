@@ -77,19 +77,21 @@ def _cases() -> list[Case]:
 # Hints: what classic mistakes would return
 # --------------------------------------------------------------------------------------------
 
-def _normalised(x, eps, inv_std_of=lambda var, eps: 1.0 / np.sqrt(var + eps)):
-    """``(x_hat, inv_std)`` per channel, each broadcastable against (N, C, H, W)."""
+def _normalised(x, eps, eps_outside_sqrt=False):
+    """``(x_hat, inv_std)`` per channel, each broadcastable against (N, C, H, W).
+
+    ``inv_std = 1 / sqrt(var + eps)``, or ``1 / (sqrt(var) + eps)`` with ``eps_outside_sqrt``.
+    """
     mean = x.mean(axis=_CHANNEL_AXES, keepdims=True)
-    inv_std = inv_std_of(x.var(axis=_CHANNEL_AXES, keepdims=True), eps)
+    var = x.var(axis=_CHANNEL_AXES, keepdims=True)
+    inv_std = 1.0 / (np.sqrt(var) + eps if eps_outside_sqrt else np.sqrt(var + eps))
     return (x - mean) * inv_std, inv_std
 
 
 def _dx(dout, x, gamma, eps, mean_path=True, variance_path=True, use_gamma=True,
         eps_outside_sqrt=False):
     """dx of spatial BatchNorm from the compact formula, with paths optionally left out."""
-    inv_std_of = ((lambda var, e: 1.0 / (np.sqrt(var) + e)) if eps_outside_sqrt
-                  else (lambda var, e: 1.0 / np.sqrt(var + e)))
-    x_hat, inv_std = _normalised(x, eps, inv_std_of)
+    x_hat, inv_std = _normalised(x, eps, eps_outside_sqrt)
     dx_hat = dout * (gamma.reshape(1, -1, 1, 1) if use_gamma else 1.0)
     dx = dx_hat.copy()
     if mean_path:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from c182lib.checks._core import SEED, Case, Suspect, check_function, check_value
+from c182lib.checks._core import SEED, Case, Suspect, check_function, check_part
 from c182lib.conv import conv_matrix_1d, corr1d
 from c182lib.shapes import conv_output_shape, conv_output_size, conv_param_count
 
@@ -47,10 +47,6 @@ def _random_settings(rng: np.random.Generator, count: int,
         padding = int(rng.integers(0, 3))
         k = int(rng.integers(2, n + 2 * padding + 1))
         yield n, k, int(rng.integers(1, 4)), padding
-
-
-def _corr1d_reference(x, w, stride=1, padding=0):
-    return corr1d(x, w, stride=stride, padding=padding)
 
 
 def _corr1d_cases() -> list[Case]:
@@ -178,7 +174,7 @@ def check_corr1d(student: Callable) -> bool:
     bool
         True when every case matches (``PASS`` printed).
     """
-    return check_function("my_corr1d", student, _corr1d_reference, _corr1d_cases(),
+    return check_function("my_corr1d", student, corr1d, _corr1d_cases(),
                           suspects=_corr1d_suspects(), on_error=_corr1d_error_hint,
                           fallback=_length_hint)
 
@@ -186,10 +182,6 @@ def check_corr1d(student: Callable) -> bool:
 # --------------------------------------------------------------------------------------------
 # Output size (notebook 02)
 # --------------------------------------------------------------------------------------------
-
-def _output_size_reference(n, k, stride=1, padding=0, dilation=1):
-    return conv_output_size(n, k, stride, padding, dilation)
-
 
 def _output_size_cases() -> list[Case]:
     def case(description, n, k, stride=1, padding=0, dilation=1):
@@ -270,8 +262,8 @@ def check_output_size(student: Callable) -> bool:
     bool
         True when every case matches (``PASS`` printed).
     """
-    return check_function("my_output_size", student, _output_size_reference,
-                          _output_size_cases(), suspects=_output_size_suspects())
+    return check_function("my_output_size", student, conv_output_size, _output_size_cases(),
+                          suspects=_output_size_suspects())
 
 
 # --------------------------------------------------------------------------------------------
@@ -305,6 +297,7 @@ DIMS_1A_PARTS = tuple(_dims_1a_expected())
 
 _ORDER_HINT = ("give the shape as (height, width, channels), the worksheet's order, not "
                "PyTorch's (channels, height, width).")
+# part -> (known wrong answer -> hint, the hint for any other wrong answer)
 _DIMS_1A_HINTS = {
     "i": ({
         (26, 26, 1): "the worksheet's n - k - 1 is an erratum: a length-n axis and a length-k "
@@ -374,13 +367,9 @@ def check_dims_1a(part: str, answer) -> bool:
     ValueError
         If ``part`` is not one of the parts above (a mistake in the notebook, not the answer).
     """
-    expected = _dims_1a_expected()
-    if part not in expected:
-        raise ValueError(f"part must be one of {', '.join(map(repr, expected))}; got {part!r}")
-    question, value = expected[part]
-    known, default = _DIMS_1A_HINTS[part]
-    return check_value(f"Problem 1(a) {part}: {question}", answer, value, hint=default,
-                       known=known)
+    parts = {name: (question, value, *_DIMS_1A_HINTS[name])
+             for name, (question, value) in _dims_1a_expected().items()}
+    return check_part("Problem 1(a)", parts, part, answer)
 
 
 # --------------------------------------------------------------------------------------------

@@ -35,10 +35,6 @@ __all__ = ["check_corr1d_backward", "check_kernel_gradient", "check_sgd_step"]
 # Backward pass of a 1-D correlation (notebook 04)
 # --------------------------------------------------------------------------------------------
 
-def _corr1d_backward_reference(dy, x, w):
-    return corr1d_backward(dy, x, w)
-
-
 def _corr1d_backward_cases() -> list[Case]:
     def case(description, dy, x, w):
         return Case(description, tuple(np.asarray(a, dtype=float) for a in (dy, x, w)))
@@ -166,7 +162,7 @@ def check_corr1d_backward(student: Callable) -> bool:
     bool
         True when every case matches (``PASS`` printed).
     """
-    return check_function("my_corr1d_backward", student, _corr1d_backward_reference,
+    return check_function("my_corr1d_backward", student, corr1d_backward,
                           _corr1d_backward_cases(), labels=("dx", "dw"),
                           suspects=_corr1d_backward_suspects(),
                           on_error=_corr1d_backward_error_hint,

@@ -25,7 +25,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from c182lib.checks._core import SEED, Case, Suspect, check_function, check_value
+from c182lib.checks._core import SEED, Case, Part, Suspect, check_function, check_part
 from c182lib.pool import (
     avgpool2d_backward,
     avgpool2d_forward,
@@ -41,10 +41,6 @@ __all__ = ["POOL_SHAPE_PARTS", "check_avgpool_backward", "check_maxpool_backward
 # --------------------------------------------------------------------------------------------
 # Output size (notebook 06)
 # --------------------------------------------------------------------------------------------
-
-def _output_size_reference(n, k, s, padding=0):
-    return pool_output_size(n, k, s, padding)
-
 
 def _output_size_cases() -> list[Case]:
     def case(description, n, k, s, padding=0):
@@ -120,7 +116,7 @@ def check_pool_output_size(student: Callable) -> bool:
     bool
         True when every case matches (``PASS`` printed).
     """
-    return check_function("my_pool_output_size", student, _output_size_reference,
+    return check_function("my_pool_output_size", student, pool_output_size,
                           _output_size_cases(), suspects=_output_size_suspects())
 
 
@@ -128,7 +124,7 @@ def check_pool_output_size(student: Callable) -> bool:
 # Problem 1(e): output shapes of concrete layers (notebook 06)
 # --------------------------------------------------------------------------------------------
 
-# part -> (question, input (H, W, C), K, S)
+# part -> (question, a square input (n, n, C), K, S)
 _SHAPE_LAYERS = {
     "figure1": ("the worksheet's Figure 1: a 4x4x1 input, K=2, S=2", (4, 4, 1), 2, 2),
     "vgg": ("a 224x224x64 feature map, K=2, S=2 (VGG)", (224, 224, 64), 2, 2),
@@ -136,17 +132,14 @@ _SHAPE_LAYERS = {
     "alexnet": ("a 55x55x96 feature map, K=3, S=2 (AlexNet, overlapping)", (55, 55, 96), 3, 2),
 }
 _PARAMS_QUESTION = "learnable parameters of a max-pooling layer with K=3, S=2 on 96 channels"
+_PARAMS_HINT = ("max pooling has no weights and no bias: it only compares the values in each "
+                "window. K and S are fixed architecture choices, not learned.")
 POOL_SHAPE_PARTS = (*_SHAPE_LAYERS, "params")
 
 
-def _expected_shape(part: str) -> tuple[int, int, int]:
-    _, (h, w, c), k, s = _SHAPE_LAYERS[part]
-    return (pool_output_size(h, k, s), pool_output_size(w, k, s), c)
-
-
-def _shape_hints(part: str) -> tuple[dict, str]:
-    """Known wrong answers of a shape part -> hint, computed from the layer's sizes."""
-    _, (n, _, c), k, s = _SHAPE_LAYERS[part]
+def _shape_part(layer: str) -> Part:
+    """The `Part` of a layer's output shape; the known wrong answers come from its sizes."""
+    question, (n, _, c), k, s = _SHAPE_LAYERS[layer]
     out = pool_output_size(n, k, s)
     hints: dict[tuple, str] = {}
 
@@ -164,7 +157,8 @@ def _shape_hints(part: str) -> tuple[dict, str]:
     hints.setdefault((c, out, out), "give the shape as (height, width, channels), the "
                                     "worksheet's order, not PyTorch's (channels, height, width).")
     hints.setdefault((out, out), "give all three: (height, width, channels).")
-    return hints, "per spatial axis floor((n - K) / S) + 1 windows; the channels pass through."
+    return (f"output shape (height, width, channels) of {question}", (out, out, c), hints,
+            "per spatial axis floor((n - K) / S) + 1 windows; the channels pass through.")
 
 
 def check_pool_shape(part: str, answer) -> bool:
@@ -194,17 +188,9 @@ def check_pool_shape(part: str, answer) -> bool:
     ValueError
         If ``part`` is not one of the parts above (a mistake in the notebook, not the answer).
     """
-    if part not in POOL_SHAPE_PARTS:
-        raise ValueError(f"part must be one of {', '.join(map(repr, POOL_SHAPE_PARTS))}; "
-                         f"got {part!r}")
-    if part == "params":
-        hint = ("max pooling has no weights and no bias: it only compares the values in each "
-                "window. K and S are fixed architecture choices, not learned.")
-        return check_value(f"Problem 1(e) {part}: {_PARAMS_QUESTION}", answer, 0, hint=hint)
-    question = _SHAPE_LAYERS[part][0]
-    known, default = _shape_hints(part)
-    return check_value(f"Problem 1(e) {part}: output shape (height, width, channels) of "
-                       f"{question}", answer, _expected_shape(part), hint=default, known=known)
+    parts = {layer: _shape_part(layer) for layer in _SHAPE_LAYERS}
+    parts["params"] = (_PARAMS_QUESTION, 0, None, _PARAMS_HINT)
+    return check_part("Problem 1(e)", parts, part, answer)
 
 
 # --------------------------------------------------------------------------------------------

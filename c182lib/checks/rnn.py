@@ -74,10 +74,10 @@ PROBLEM_SHAPE_PARTS = (*_SHAPE_PARTS, "parameters")
 
 def _expected_shapes(sizes: Mapping[str, int]) -> dict[str, object]:
     """Every part's answer, computed by running `c182lib.rnn` with these sizes."""
-    n, steps, d, h, o = (sizes[k] for k in ("N", "T", "D", "H", "O"))
+    n, t, d, h, o = (sizes[k] for k in ("N", "T", "D", "H", "O"))
     params = VanillaRNN(d, h, o, seed=0).parameters()
     generator = VanillaRNN(d, h, d, seed=0).parameters()
-    x_one, x_seq = np.zeros((n, d)), np.zeros((n, steps, d))
+    x_one, x_seq = np.zeros((n, d)), np.zeros((n, t, d))
     hidden, _ = rnn_forward(x_seq, None, params["W_xh"], params["W_hh"], params["b_h"])
     return {
         "one-to-one": one_to_one(x_one, **params).shape,
@@ -126,9 +126,10 @@ def _shape_mistakes(part: str) -> list[tuple[tuple[str, ...], str]]:
     return mistakes
 
 
-def _parameter_mistakes(sizes: Mapping[str, int]) -> list[tuple[int, str]]:
+def _parameter_mistakes(sizes: Mapping[str, int], right: int) -> list[tuple[int, str]]:
+    """Wrong parameter counts that a classic mistake gives, with the hint; ``right`` is the
+    true count."""
     n_steps, d, h, o = (sizes[k] for k in ("T", "D", "H", "O"))
-    right = h * d + h * h + h + o * h + o
     return [
         (h * d + h * h + o * h, "count the biases too: b_h (H) and b_y (O)."),
         (h * d + h * h + h, "count the output layer too: W_hy (O x H) and b_y (O)."),
@@ -156,11 +157,14 @@ def _axes(count: int) -> str:
     return f"{count} axis" if count == 1 else f"{count} axes"
 
 
-def _check_shape_answer(title: str, answer, expected: tuple, mistakes, sizes) -> bool:
+def _check_shape_answer(part: str, answer, expected: tuple, sizes: Mapping[str, int]) -> bool:
+    """Report the answer to one shape part (``expected`` in numbers, for these ``sizes``)."""
+    question, in_symbols = _SHAPE_PARTS[part]
+    title = f"{part}: {question}"
     if answer is None:
         return report(title, TODO, "no answer yet")
     shape = _as_shape(answer)
-    symbols = "(" + ", ".join(_SHAPE_PARTS[title.split(":")[0]][1]) + ")"
+    symbols = "(" + ", ".join(in_symbols) + ")"
     if shape is None:
         return report(title, FAIL, f"give a shape as a tuple of ints, e.g. {expected!r} "
                                    f"has the form {symbols}; got {answer!r}")
@@ -172,9 +176,24 @@ def _check_shape_answer(title: str, answer, expected: tuple, mistakes, sizes) ->
         wrong = [str(i) for i, (g, e) in enumerate(zip(shape, expected, strict=True)) if g != e]
         detail = (f"got {shape}; axis {wrong[0]} is wrong" if len(wrong) == 1
                   else f"got {shape}; axes {', '.join(wrong)} are wrong")
-    hint = next((text for wrong, text in mistakes
+    hint = next((text for wrong, text in _shape_mistakes(part)
                  if tuple(sizes[s] for s in wrong) == shape), None)
     return report(title, FAIL, detail + (f"\n  hint: {hint}" if hint else ""))
+
+
+def _check_parameter_answer(answer, right: int, sizes: Mapping[str, int]) -> bool:
+    """Report the answer to the parameter count, whose right value is ``right``."""
+    title = "parameters: number of weights and biases of VanillaRNN(D, H, O)"
+    if answer is None:
+        return report(title, TODO, "no answer yet")
+    if not isinstance(answer, (int, np.integer)) or isinstance(answer, bool):
+        return report(title, FAIL, f"give a whole number; got {answer!r}")
+    if answer == right:
+        return report(title, PASS, f"{right}, for any sequence length T")
+    hint = next((text for count, text in _parameter_mistakes(sizes, right) if count == answer),
+                "add up the sizes of W_xh (H x D), W_hh (H x H), b_h (H), W_hy (O x H) and b_y "
+                "(O).")
+    return report(title, FAIL, f"got {answer}, expected {right}\n  hint: {hint}")
 
 
 def check_problem_shapes(answers, *, N: int, T: int, D: int, H: int, O: int,  # noqa: E741
@@ -219,24 +238,10 @@ def check_problem_shapes(answers, *, N: int, T: int, D: int, H: int, O: int,  # 
                                               f"{', '.join(PROBLEM_SHAPE_PARTS)}; got "
                                               f"{type(answers).__name__}")
     expected = _expected_shapes(sizes)
-    results = []
-    for part, (question, _) in _SHAPE_PARTS.items():
-        results.append(_check_shape_answer(f"{part}: {question}", answers.get(part),
-                                           expected[part], _shape_mistakes(part), sizes))
-    title = "parameters: number of weights and biases of VanillaRNN(D, H, O)"
-    answer = answers.get("parameters")
-    right = expected["parameters"]
-    if answer is None:
-        results.append(report(title, TODO, "no answer yet"))
-    elif not isinstance(answer, (int, np.integer)) or isinstance(answer, bool):
-        results.append(report(title, FAIL, f"give a whole number; got {answer!r}"))
-    elif answer == right:
-        results.append(report(title, PASS, f"{right}, for any sequence length T"))
-    else:
-        hint = next((text for count, text in _parameter_mistakes(sizes) if count == answer),
-                    "add up the sizes of W_xh (H x D), W_hh (H x H), b_h (H), W_hy (O x H) "
-                    "and b_y (O).")
-        results.append(report(title, FAIL, f"got {answer}, expected {right}\n  hint: {hint}"))
+    results = [_check_shape_answer(part, answers.get(part), expected[part], sizes)
+               for part in _SHAPE_PARTS]
+    results.append(_check_parameter_answer(answers.get("parameters"), expected["parameters"],
+                                           sizes))
     return all(results)
 
 
@@ -249,9 +254,9 @@ def check_problem_shapes(answers, *, N: int, T: int, D: int, H: int, O: int,  # 
 _CLIP_RTOL = 1e-5
 
 
-def _clip_reference(grads, max_norm):
-    clipped, total_norm = clip_grad_norm(list(grads), max_norm)
-    return clipped, total_norm
+def _global_norm(grads) -> float:
+    """``sqrt(sum_i ||g_i||^2)`` over every entry of every array."""
+    return float(np.sqrt(sum(np.sum(g * g) for g in grads)))
 
 
 def _clip_cases() -> list[Case]:
@@ -273,7 +278,7 @@ def _clip_cases() -> list[Case]:
     for max_norm in (0.5, 50.0):
         shapes = [(int(rng.integers(1, 4)), int(rng.integers(1, 5))), (int(rng.integers(1, 6)),)]
         grads = [rng.normal(scale=3.0, size=s).round(3) for s in shapes]
-        total = float(np.sqrt(sum(np.sum(g * g) for g in grads)))
+        total = _global_norm(grads)
         verb = "clipped" if total > max_norm else "unchanged"
         cases.append(case(f"random shapes {shapes}, global norm {total:.3g}, max_norm="
                           f"{max_norm:g}: {verb}", grads, max_norm))
@@ -281,29 +286,26 @@ def _clip_cases() -> list[Case]:
 
 
 def _clip_suspects() -> list[Suspect]:
-    def global_norm(grads):
-        return float(np.sqrt(sum(np.sum(g * g) for g in grads)))
-
     def elementwise(case):
         grads, max_norm = case.args
-        return [np.clip(g, -max_norm, max_norm) for g in grads], global_norm(grads)
+        return [np.clip(g, -max_norm, max_norm) for g in grads], _global_norm(grads)
 
     def per_array(case):
         grads, max_norm = case.args
         if len(grads) == 1:
             return None
         clipped = [g * min(1.0, max_norm / np.linalg.norm(g)) for g in grads]
-        return clipped, global_norm(grads)
+        return clipped, _global_norm(grads)
 
     def always_scaled(case):
         grads, max_norm = case.args
-        total = global_norm(grads)
+        total = _global_norm(grads)
         return (None if total >= max_norm
                 else ([g * (max_norm / total) for g in grads], total))
 
     def norm_after(case):
-        clipped, total = clip_grad_norm(list(case.args[0]), case.args[1])
-        return None if total <= case.args[1] else (clipped, global_norm(clipped))
+        clipped, total = clip_grad_norm(*case.args)
+        return None if total <= case.args[1] else (clipped, _global_norm(clipped))
 
     def sum_of_norms(case):
         grads, max_norm = case.args
@@ -370,7 +372,7 @@ def check_clip_grad_norm(student: Callable) -> bool:
     mutated = _mutation_problem(student, cases)
     if mutated:
         return report(name, FAIL, mutated)
-    return check_function(name, student, _clip_reference, cases,
+    return check_function(name, student, clip_grad_norm, cases,
                           labels=("clipped", "total_norm"), rtol=_CLIP_RTOL,
                           suspects=_clip_suspects())
 
@@ -592,10 +594,6 @@ def check_vanilla_rnn(student_class: Callable) -> bool:
 _STEP_LABELS = ("dx", "dh_prev", "dW_xh", "dW_hh", "db_h")
 
 
-def _step_backward_reference(dh, cache):
-    return rnn_step_backward(dh, cache)
-
-
 def _step_backward_cases() -> list[Case]:
     rng = np.random.default_rng(SEED)
 
@@ -692,7 +690,7 @@ def check_rnn_step_backward(student: Callable) -> bool:
     bool
         True when every case matches (``PASS`` printed).
     """
-    return check_function("my_rnn_step_backward", student, _step_backward_reference,
+    return check_function("my_rnn_step_backward", student, rnn_step_backward,
                           _step_backward_cases(), labels=_STEP_LABELS,
                           suspects=_step_backward_suspects(),
                           on_error=_step_backward_error_hint,
