@@ -10,6 +10,7 @@ machine shared with other work the wall time also counts the waits for a free co
 
 from __future__ import annotations
 
+import math
 import os
 import statistics
 import time
@@ -20,14 +21,22 @@ CHANGES = 20
 
 
 def _slider_moves(explorer) -> list[tuple[str, object]]:
-    """(control name, value) changes: each slider one step away from its default and back."""
+    """(control name, value) changes: each numeric control (sliders and the seed box) one step
+    away from its default and back.
+
+    A ``FloatLogSlider``'s ``min``, ``max`` and ``step`` are exponents of its ``base``: one step
+    multiplies the value by ``base ** step``.
+    """
     moves = []
     for name, control in explorer.controls.items():
         step = getattr(control, "step", None)
         if step is None or not hasattr(control, "max") or isinstance(control.value, bool):
             continue
         default = control.value
-        other = default + step if default + step <= control.max else default - step
+        log_base = getattr(control, "base", None)  # only FloatLogSlider has one
+        position = default if log_base is None else math.log(default, log_base)
+        position += step if position + step <= control.max else -step
+        other = position if log_base is None else log_base**position
         moves += [(name, other), (name, default)]
     return moves
 

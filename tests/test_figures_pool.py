@@ -14,6 +14,7 @@ from c182lib.figures._common import format_value
 from c182lib.figures.pool import (
     ACCUMULATED_COLOR,
     FIGURE1_INPUT,
+    gradient_source_counts,
     pool_gradient_routing,
     pooling_figure,
     window_color,
@@ -256,6 +257,7 @@ def test_routing_draws_the_backward_pass(cfg):
     _, cache = forward(x[None, None], kernel_size=k, stride=s, padding=p)
     dx = backward(dout[None, None], cache)[0, 0]
     sources = loop_sources(x, k, s, p, mode)
+    np.testing.assert_array_equal(gradient_source_counts(x, k, s, p, mode), sources)
     # Every cell that receives gradient shows dx; the others are blank (their dx is 0).
     assert (drawn.labels("dx", (h, w)) == formatted(dx, sources > 0)).all()
     assert np.all(dx[sources == 0] == 0)

@@ -127,7 +127,8 @@ def test_describe_conv_plain_call():
     assert "2 input cells dropped" in text  # windows at 0, 3, 6 read cells up to 7
     assert "2 input cells skipped" in text  # cells 2 and 5 lie between windows
     assert "skipped" not in describe_conv(1, 7, 3, 2, 0, 1)
-    assert "of them padding" in describe_conv(1, 4, 3, 2, 1, 1)
+    assert ("1 input cell dropped: the stride does not tile the padded input (1 of them padding)"
+            in describe_conv(1, 4, 3, 2, 1, 1))
     with pytest.raises(ValueError, match="kernel_size"):
         describe_conv(1, 3, 7, 1, 0, 1)
 

@@ -166,6 +166,8 @@ def test_explorer_refuses_bad_arguments():
         pool_explorer(mode="min")
     with pytest.raises(TypeError, match="stride"):
         pool_explorer(stride=1.5)
+    with pytest.raises(TypeError, match="^ties must be True or False"):
+        pool_explorer(ties=1)
 
 
 def test_without_ipywidgets_returns_the_static_figure(monkeypatch):

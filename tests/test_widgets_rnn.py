@@ -113,9 +113,10 @@ def test_sliders_cover_the_documented_ranges_and_do_not_redraw_while_dragging():
     ({"T": 10.0}, TypeError, "T"),
     ({"max_norm": -1.0}, ValueError, "max_norm"),
     ({"seed": -1}, ValueError, "seed"),
+    ({"clip": 1}, TypeError, "clip"),
 ])
 def test_bad_initial_values_name_the_argument(kwargs, error, name):
-    with pytest.raises(error, match=name):
+    with pytest.raises(error, match=rf"^{name} must"):
         rnn_widgets.rnn_gradient_explorer(**kwargs)
 
 
@@ -123,6 +124,21 @@ def test_verdict_thresholds():
     assert rnn_widgets.gradient_verdict(0.05) == "vanishing"
     assert rnn_widgets.gradient_verdict(1.0) == "stable"
     assert rnn_widgets.gradient_verdict(20.0) == "exploding"
+    # The boundaries: a factor of 10 either way is still stable.
+    assert rnn_widgets.gradient_verdict(0.099) == "vanishing"
+    assert rnn_widgets.gradient_verdict(0.1) == "stable"
+    assert rnn_widgets.gradient_verdict(10.0) == "stable"
+    assert rnn_widgets.gradient_verdict(10.1) == "exploding"
+
+
+def test_benchmark_moves_the_log_slider_by_one_step_of_its_exponent():
+    from benchmarks.bench_widgets import _slider_moves
+
+    for start, expected in ((1.0, 10**0.1), (1000.0, 10**2.9)):  # at the top: one step down
+        explorer = rnn_widgets.rnn_gradient_explorer(max_norm=start)
+        moves = dict(_slider_moves(explorer)[::2])  # every control's move away from its default
+        assert moves["max_norm"] == pytest.approx(expected, rel=1e-12)
+        assert moves["T"] == 51 and moves["sigma_max"] == pytest.approx(1.05)
 
 
 @pytest.mark.parametrize("clip", [False, True])

@@ -18,7 +18,7 @@ from .conv import (
     sliding_window_2d,
     window_geometry,
 )
-from .pool import pool_gradient_routing, pooling_figure
+from .pool import gradient_source_counts, pool_gradient_routing, pooling_figure
 from .rnn import (
     clipped_norm,
     gradient_experiment,
@@ -37,6 +37,7 @@ __all__ = [
     "conv_matrix_figure",
     "gradient_experiment",
     "gradient_norms_figure",
+    "gradient_source_counts",
     "im2col_figure",
     "matrix_density_figure",
     "new_figure",

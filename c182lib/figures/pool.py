@@ -24,6 +24,7 @@ the ``dx`` cells it alone sends gradient to, so the eye can follow a gradient fr
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
@@ -146,11 +147,28 @@ class _Pooling:
         """(H + 2P, W + 2P)."""
         return self.padded.shape
 
+    @cached_property
     def argmax_cells(self) -> np.ndarray:
         """Unpadded (row, col) of each window's arg-max, shape (H_out, W_out, 2)."""
         rows, cols = pool.maxpool2d_argmax(self.x[None, None], kernel_size=(self.kh, self.kw),
                                            stride=(self.sh, self.sw), padding=self.p)
         return np.stack([rows[0, 0], cols[0, 0]], axis=-1)
+
+    def gradient_sources(self) -> list[list[list[tuple[int, int]]]]:
+        """``sources[r][c]``: the windows (i, j), row-major, whose gradient reaches input cell
+        (r, c). Max pooling: the windows whose arg-max it is; average: the windows holding it."""
+        sources = [[[] for _ in range(self.w)] for _ in range(self.h)]
+        for i, j in self.windows():
+            if self.mode == "max":
+                cells = [tuple(self.argmax_cells[i, j])]
+            else:
+                rows, cols = self.window_slice(i, j)
+                # The window's input cells, unpadded (its share on padding is dropped).
+                cells = [(r - self.p, c - self.p) for r in range(rows.start, rows.stop)
+                         for c in range(cols.start, cols.stop) if not self.is_pad[r, c]]
+            for r, c in cells:
+                sources[r][c].append((i, j))
+        return sources
 
     def title(self) -> str:
         """Two lines: what is pooled, and the output size with the formula filled in."""
@@ -252,8 +270,7 @@ def _draw_input(ax: Axes, pooling: _Pooling, origin: tuple[float, float], fill_w
                                 edgecolor=window_color(i, j), linewidth=2.2, gid="window"))
 
 
-def _mark_argmax(ax: Axes, pooling: _Pooling, argmax: np.ndarray,
-                 origin: tuple[float, float]) -> None:
+def _mark_argmax(ax: Axes, pooling: _Pooling, origin: tuple[float, float]) -> None:
     """Circle each window's arg-max (solid) and the entries tied with it (dashed).
 
     The winner is the first maximum in row-major window order: the cell the gradient goes to.
@@ -272,7 +289,7 @@ def _mark_argmax(ax: Axes, pooling: _Pooling, argmax: np.ndarray,
                              linestyle="solid" if solid else (0, (2, 1.5)), gid=gid))
 
     for i, j in pooling.windows():
-        r, c = argmax[i, j] + pooling.p
+        r, c = pooling.argmax_cells[i, j] + pooling.p
         circle(r, c, window_color(i, j), "argmax")
         for tr, tc in pooling.tied_cells(i, j):
             if (tr, tc) != (r, c):
@@ -368,9 +385,29 @@ def pooling_figure(x=None, kernel_size=2, stride=None, padding: int = 0,
     _draw_input(panels.ax, pooling, at_input, fill_windows=not pooling.overlapping,
                 fontsize=fontsize)
     if mode == "max":
-        _mark_argmax(panels.ax, pooling, pooling.argmax_cells(), at_input)
+        _mark_argmax(panels.ax, pooling, at_input)
     _draw_windowed_values(panels.ax, pooling, pooling.out, "output", at_output, fontsize)
     return _finish(panels, pooling, legend)
+
+
+def gradient_source_counts(x, kernel_size=2, stride=None, padding: int = 0,
+                           mode: str = "max") -> np.ndarray:
+    """How many windows send gradient to each input cell: the counts `pool_gradient_routing`
+    draws (``×n`` on cells reached by ``n >= 2`` windows, blank where ``n = 0``).
+
+    Parameters
+    ----------
+    x, kernel_size, stride, padding, mode
+        As in `pooling_figure` (``x`` is required).
+
+    Returns
+    -------
+    ndarray of int, shape (H, W)
+        Max pooling: the number of windows whose arg-max (first maximum in row-major window
+        order) the cell is. Average pooling: the number of windows containing the cell.
+    """
+    sources = _Pooling(x, kernel_size, stride, padding, mode).gradient_sources()
+    return np.array([[len(windows) for windows in row] for row in sources], dtype=int)
 
 
 def _default_dout(h_out: int, w_out: int) -> np.ndarray:
@@ -417,20 +454,10 @@ def pool_gradient_routing(x=None, dout=None, kernel_size=2, stride=None, padding
     backward = pool.maxpool2d_backward if mode == "max" else pool.avgpool2d_backward
     dx = backward(dout[None, None], pooling.cache)[0, 0]
 
-    p = pooling.p
-    sources = [[[] for _ in range(pooling.w)] for _ in range(pooling.h)]
+    sources = pooling.gradient_sources()
     if mode == "max":
-        argmax = pooling.argmax_cells()
-        for i, j in pooling.windows():
-            r, c = argmax[i, j]
-            sources[r][c].append((i, j))
         dx_title = "dx: dout[i, j] added at\nwindow (i, j)'s arg-max"
     else:
-        for i, j in pooling.windows():
-            rows, cols = pooling.window_slice(i, j)
-            for r in range(max(rows.start - p, 0), min(rows.stop - p, pooling.h)):
-                for c in range(max(cols.start - p, 0), min(cols.stop - p, pooling.w)):
-                    sources[r][c].append((i, j))
         dx_title = (f"dx: dout[i, j] / {pooling.kh * pooling.kw} added to\n"
                     "every cell of window (i, j)")
 
@@ -445,7 +472,7 @@ def pool_gradient_routing(x=None, dout=None, kernel_size=2, stride=None, padding
     _draw_input(panels.ax, pooling, at_input, fill_windows=not pooling.overlapping,
                 fontsize=fontsize)
     if mode == "max":
-        _mark_argmax(panels.ax, pooling, argmax, at_input)
+        _mark_argmax(panels.ax, pooling, at_input)
     _draw_windowed_values(panels.ax, pooling, dout, "dout", at_dout, fontsize)
     _draw_dx(panels.ax, pooling, dx, sources, at_dx, fontsize)
     return _finish(panels, pooling, legend)

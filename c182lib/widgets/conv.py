@@ -13,6 +13,12 @@ from c182lib.figures.conv import conv_explorer_figure, output_size_formula, wind
 from c182lib.widgets import _base
 
 
+def _cell_count(count: int, dims: int) -> str:
+    """``"2 input cells"`` in 1-D, ``"2 rows and 2 columns"`` in 2-D (square input)."""
+    s = "" if count == 1 else "s"
+    return f"{count} input cell{s}" if dims == 1 else f"{count} row{s} and {count} column{s}"
+
+
 def describe_conv(dims: int, n: int, kernel_size: int, stride: int, padding: int,
                   dilation: int, show_matrix: bool = False) -> str:
     """Status line (HTML): the output size with the formula filled in, and unused cells.
@@ -34,18 +40,13 @@ def describe_conv(dims: int, n: int, kernel_size: int, stride: int, padding: int
     text = output_size_formula(n, kernel_size, stride, padding, dilation, name=name)
     if dims == 2:
         text += f" (output {geom.n_out} × {geom.n_out})"
-    dropped = len(geom.dropped)
-    if dropped:
-        s = "" if dropped == 1 else "s"
-        what = f"input cell{s}" if dims == 1 else f"row{s} and {dropped} column{s}"
-        text += f"; {dropped} {what} dropped: the stride does not tile the padded input"
+    if geom.dropped.size:
+        text += (f"; {_cell_count(geom.dropped.size, dims)} dropped: the stride does not tile"
+                 " the padded input")
         if geom.dropped_padding:
             text += f" ({geom.dropped_padding} of them padding)"
-    skipped = len(geom.skipped)
-    if skipped:
-        s = "" if skipped == 1 else "s"
-        what = f"input cell{s}" if dims == 1 else f"row{s} and {skipped} column{s}"
-        text += f"; {skipped} {what} skipped: no window reads them"
+    if geom.skipped.size:
+        text += f"; {_cell_count(geom.skipped.size, dims)} skipped: no window reads them"
     return html.escape(text)
 
 

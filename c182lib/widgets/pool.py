@@ -10,9 +10,8 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from c182lib import pool
-from c182lib._validate import as_int
-from c182lib.figures.pool import MODES, pool_gradient_routing
+from c182lib._validate import as_bool, as_int
+from c182lib.figures.pool import MODES, gradient_source_counts, pool_gradient_routing
 from c182lib.shapes import pool_output_size
 from c182lib.widgets import _base
 
@@ -58,31 +57,25 @@ def describe_pooling(size, kernel_size, stride, padding, mode, ties, seed) -> st
 
     For max pooling it counts the input cells that receive gradient (the windows' arg-max cells)
     and those receiving it from more than one window; for average pooling, the cells lying in
-    more than one window and in none. The counts come from the backward pass with a constant
-    upstream gradient. Raises ``ValueError`` for impossible settings (e.g. padding larger
-    than ``kernel_size // 2``).
+    more than one window and in none. The counts are the ones the figure draws
+    (`c182lib.figures.pool.gradient_source_counts`). Raises ``ValueError`` for impossible
+    settings (e.g. padding larger than ``kernel_size // 2``).
     """
     n_out = pool_output_size(size, kernel_size, stride, padding)
     text = (f"<b>Output {n_out}×{n_out}</b>: per axis ⌊(n + 2p − k) / s⌋ + 1 = "
             f"⌊({size} + 2·{padding} − {kernel_size}) / {stride}⌋ + 1 = {n_out}.")
-    x = random_pool_input(size, ties, seed)[None, None]
-    forward, backward = ((pool.maxpool2d_forward, pool.maxpool2d_backward) if mode == "max"
-                         else (pool.avgpool2d_forward, pool.avgpool2d_backward))
-    out, cache = forward(x, kernel_size=kernel_size, stride=stride, padding=padding)
+    counts = gradient_source_counts(random_pool_input(size, ties, seed), kernel_size, stride,
+                                    padding, mode)
     if mode == "max":
-        # With dout = 1 everywhere, dx counts the windows whose arg-max each cell is.
-        wins = backward(np.ones_like(out), cache)
-        text += (f" Gradient reaches <b>{np.count_nonzero(wins)}</b> of {size * size} input"
-                 f" cells; <b>{np.count_nonzero(wins > 1)}</b> receive it from more than one"
+        text += (f" Gradient reaches <b>{np.count_nonzero(counts)}</b> of {size * size} input"
+                 f" cells; <b>{np.count_nonzero(counts > 1)}</b> receive it from more than one"
                  f" window (overlap: summed).")
     else:
-        # With dout = KH*KW everywhere, dx counts the windows containing each cell.
         share = kernel_size * kernel_size
-        windows = backward(np.full_like(out, share), cache)
         text += (f" Each window spreads dout / {share} over its {share} cells;"
-                 f" <b>{np.count_nonzero(windows > 1)}</b> of {size * size} input cells lie in"
+                 f" <b>{np.count_nonzero(counts > 1)}</b> of {size * size} input cells lie in"
                  f" more than one window (shares summed),"
-                 f" <b>{np.count_nonzero(windows == 0)}</b> in none.")
+                 f" <b>{np.count_nonzero(counts == 0)}</b> in none.")
     return text
 
 
@@ -117,7 +110,7 @@ def pool_explorer(size: int = 6, kernel_size: int = 2, stride: int = 2, padding:
         "stride": as_int("stride", stride, 1),
         "padding": as_int("padding", padding, 0),
         "mode": mode,
-        "ties": bool(ties),
+        "ties": as_bool("ties", ties),
         "seed": as_int("seed", seed, 0),
     }
     if mode not in MODES:

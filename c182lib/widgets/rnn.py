@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
-from c182lib._validate import as_int, as_positive_float
+from c182lib._validate import as_bool, as_int, as_positive_float
 from c182lib.figures.rnn import clipped_norm, gradient_experiment, gradient_norms_figure
 from c182lib.widgets import _base
 
@@ -85,7 +85,7 @@ def rnn_gradient_explorer(sigma_max: float = 1.0, T: int = 50, clip: bool = Fals
     values = {
         "sigma_max": as_positive_float("sigma_max", sigma_max),
         "T": as_int("T", T, minimum=T_RANGE[0]),
-        "clip": bool(clip),
+        "clip": as_bool("clip", clip),
         "max_norm": as_positive_float("max_norm", max_norm),
         "seed": as_int("seed", seed, minimum=0),
     }
