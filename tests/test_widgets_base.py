@@ -71,12 +71,6 @@ def test_extra_widgets_sit_between_controls_and_status():
     assert children.index(button) == children.index(explorer.status) - 1
 
 
-def test_without_ipywidgets_the_default_figure_is_returned(monkeypatch):
-    monkeypatch.setattr(_base, "ipywidgets", None)
-    figure = _base.build_explorer("demo", {"k": 2}, draw, describe)
-    assert figure.axes[0].lines[0].get_xdata().tolist() == [0, 1, 2]
-
-
 def test_errors_other_than_valueerror_propagate():
     def broken(k):
         raise RuntimeError("bug in the drawing code")

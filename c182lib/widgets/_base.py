@@ -29,7 +29,10 @@ except ImportError:  # pragma: no cover - exercised by tests that hide ipywidget
 def build_explorer(title: str, controls: Mapping[str, object],
                    draw: Callable[..., Figure], describe: Callable[..., str],
                    extra_widgets: Sequence[object] = ()):
-    """Assemble an explorer, or return the static default figure when ipywidgets is missing.
+    """Assemble an explorer from its controls and its two plain functions.
+
+    Where ipywidgets is missing an explorer function does not call this: it returns
+    ``draw(**values)``, the static figure for its starting values.
 
     Parameters
     ----------
@@ -37,7 +40,6 @@ def build_explorer(title: str, controls: Mapping[str, object],
         Heading shown above the controls.
     controls : mapping of name -> ipywidgets control
         Each control's ``value`` is passed to ``draw`` and ``describe`` as keyword ``name``.
-        (A plain mapping of name -> value is accepted when ipywidgets is missing.)
     draw : callable
         ``draw(**values) -> Figure``.
     describe : callable
@@ -49,11 +51,9 @@ def build_explorer(title: str, controls: Mapping[str, object],
 
     Returns
     -------
-    Explorer or Figure
-        The widget (an ``ipywidgets.VBox``), or ``draw(**defaults)`` without ipywidgets.
+    Explorer
+        The widget (an ``ipywidgets.VBox``).
     """
-    if ipywidgets is None:
-        return draw(**{name: getattr(c, "value", c) for name, c in controls.items()})
     return Explorer(title, controls, draw, describe, extra_widgets)
 
 

@@ -77,8 +77,7 @@ def conv_explorer(dims: int = 1, n: int = 7, kernel_size: int = 3, stride: int =
     if ipywidgets is None:
         values = {"dims": dims, "n": n, "kernel_size": kernel_size, "stride": stride,
                   "padding": padding, "dilation": dilation, "show_matrix": show_matrix}
-        return _base.build_explorer("Convolution explorer", values, conv_explorer_figure,
-                                    describe_conv)
+        return conv_explorer_figure(**values)
 
     slider = _base.int_slider
     controls = {

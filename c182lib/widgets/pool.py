@@ -122,7 +122,7 @@ def pool_explorer(size: int = 6, kernel_size: int = 2, stride: int = 2, padding:
     title = "Pooling: windows, output and gradient routing"
     widgets = _base.ipywidgets
     if widgets is None:
-        return _base.build_explorer(title, values, _draw, describe_pooling)
+        return _draw(**values)
 
     slider = _base.int_slider
     controls = {

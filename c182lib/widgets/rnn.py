@@ -98,7 +98,7 @@ def rnn_gradient_explorer(sigma_max: float = 1.0, T: int = 50, clip: bool = Fals
     title = "Vanishing and exploding gradients through time"
     widgets = _base.ipywidgets
     if widgets is None:
-        return _base.build_explorer(title, values, _draw, describe_gradients)
+        return _draw(**values)
     controls = {
         "sigma_max": widgets.FloatSlider(
             value=values["sigma_max"], min=SIGMA_RANGE[0], max=SIGMA_RANGE[1], step=0.05,
