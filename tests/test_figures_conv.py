@@ -17,6 +17,7 @@ from matplotlib.patches import Rectangle
 from scipy.signal import correlate2d
 
 from c182lib.conv import conv_matrix_1d, conv_matrix_2d
+from c182lib.figures import artists_with_gid
 from c182lib.figures.conv import (
     conv_explorer_figure,
     conv_matrix_2d_figure,
@@ -474,3 +475,13 @@ def test_im2col_figure_bad_input():
         im2col_figure(np.ones(5))
     with pytest.raises(ValueError, match="^kernel_size=3"):
         im2col_figure((2, 2), kernel_size=3)
+
+
+def test_artists_with_gid_finds_every_role_across_axes():
+    fig = sliding_window_1d(8, 3, stride=2)
+    assert artists_with_gid(fig, "dropped") == patches(fig, "dropped")
+    assert len(artists_with_gid(fig, "dropped")) == 1
+    fig = conv_explorer_figure(n=7, kernel_size=3, show_matrix=True)
+    (image,) = artists_with_gid(fig, "matrix")
+    np.testing.assert_array_equal(image.get_array().filled(-1) + 1, conv_matrix_1d(7, [1, 2, 3]))
+    assert artists_with_gid(fig, "no such role") == []

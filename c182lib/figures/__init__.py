@@ -5,7 +5,7 @@ In a notebook, run ``%matplotlib inline`` once so a returned Figure is shown as 
 `new_figure` and the colour maps are exported for one-off pictures in the same style.
 """
 
-from ._common import DIVERGING_CMAP, SEQUENTIAL_CMAP, new_figure
+from ._common import DIVERGING_CMAP, SEQUENTIAL_CMAP, artists_with_gid, new_figure
 from .batchnorm import batchnorm_channel_stats_figure
 from .conv import (
     conv_explorer_figure,
@@ -30,6 +30,7 @@ from .rnn import (
 __all__ = [
     "DIVERGING_CMAP",
     "SEQUENTIAL_CMAP",
+    "artists_with_gid",
     "batchnorm_channel_stats_figure",
     "clipped_norm",
     "conv_explorer_figure",

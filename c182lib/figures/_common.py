@@ -54,6 +54,16 @@ def figure_png(figure: Figure, dpi: float = 100) -> bytes:
     return buffer.getvalue()
 
 
+def artists_with_gid(figure: Figure, gid: str) -> list:
+    """Every artist (cell, line, image, text) of ``figure`` whose gid is ``gid``, in drawing order.
+
+    The figure functions tag each role (``"window"``, ``"dropped"``, ``"matrix"``, ...) with a
+    gid, so a notebook or a test can check what a picture shows without reading pixels.
+    """
+    return [artist for ax in figure.axes for artist in ax.get_children()
+            if artist.get_gid() == gid]
+
+
 def tap_colormap(n_taps: int) -> ListedColormap:
     """Colormap giving kernel tap ``i`` the colour ``TAP_COLORS[i % 9]``, for integer images."""
     return ListedColormap([TAP_COLORS[i % len(TAP_COLORS)] for i in range(n_taps)])
