@@ -388,7 +388,8 @@ def _taps(x_hw, kernel_hw, stride, padding, dilation, out_hw):
     ``outputs`` is a pair of slices over ``(H_out, W_out)`` and ``inputs`` the matching pair of
     strided slices over the unpadded ``(H, W)``: output ``(oh, ow)`` in ``outputs`` reads input
     ``(oh*SH + i*DH - PH, ow*SW + j*DW - PW)``. Taps that fall entirely in the padding are
-    skipped. `_im2col` copies along these slices and `_col2im`, its adjoint, adds back along them.
+    skipped. `_fill_cols` copies along these slices and `_add_cols_back`, its adjoint, adds back
+    along them.
     """
     (h, w), (kh, kw), (sh, sw), (ph, pw), (dh, dw), (h_out, w_out) = (
         x_hw, kernel_hw, stride, padding, dilation, out_hw)
@@ -400,25 +401,25 @@ def _taps(x_hw, kernel_hw, stride, padding, dilation, out_hw):
                 yield i, j, (rows[0], columns[0]), (rows[1], columns[1])
 
 
-def _im2col(x: np.ndarray, kernel_hw, stride, padding, dilation, out_hw,
-            ones_row: bool = False) -> np.ndarray:
-    """`im2col` on checked arguments (``x`` a float (N, C, H, W) array, pairs everywhere).
+def _fill_cols(cols_by_tap: np.ndarray, x: np.ndarray, taps: list) -> None:
+    """Copy every receptive field of ``x`` (N, C, H, W) into ``cols_by_tap``.
 
-    With ``ones_row=True`` a row of ones is appended (shape ``(C*KH*KW + 1, N*H_out*W_out)``)
-    for the bias trick of `conv2d_forward`; ``result[:-1]`` is then the `im2col` matrix.
+    ``cols_by_tap`` has shape ``(C, KH, KW, N, H_out, W_out)`` (the `im2col` matrix before its
+    axes are merged) and ``taps`` is ``list(_taps(...))``. Entries whose tap falls in the
+    padding are not written: they keep the zero the caller allocated them with.
     """
-    n, c, h, w = x.shape
-    (kh, kw), (h_out, w_out) = kernel_hw, out_hw
-    n_rows = c * kh * kw
-    # Entries whose tap falls in the zero padding keep the zero they are allocated with.
-    cols = np.zeros((n_rows + int(ones_row), n * h_out * w_out), dtype=x.dtype)
-    if ones_row:
-        cols[n_rows] = 1
-    cols_by_tap = cols[:n_rows].reshape(c, kh, kw, n, h_out, w_out)  # a view
     x_cnhw = x.transpose(1, 0, 2, 3)  # a view in the column order of cols
-    for i, j, outputs, inputs in _taps((h, w), kernel_hw, stride, padding, dilation, out_hw):
+    for i, j, outputs, inputs in taps:
         cols_by_tap[:, i, j, :, *outputs] = x_cnhw[:, :, *inputs]
-    return cols
+
+
+def _add_cols_back(dx: np.ndarray, cols_by_tap: np.ndarray, taps: list) -> None:
+    """The adjoint of `_fill_cols`: add each entry of ``cols_by_tap`` to ``dx`` (in place)."""
+    dx_cnhw = dx.transpose(1, 0, 2, 3)  # a view: adding into it adds into dx
+    for i, j, outputs, inputs in taps:
+        # Within one offset the strided slice hits distinct cells, so += is safe; the overlap
+        # between windows is summed across offsets.
+        dx_cnhw[:, :, *inputs] += cols_by_tap[:, i, j, :, *outputs]
 
 
 def im2col(x, kernel_size, stride=1, padding=0, dilation=1) -> np.ndarray:
@@ -436,13 +437,14 @@ def im2col(x, kernel_size, stride=1, padding=0, dilation=1) -> np.ndarray:
             = x_padded[n, c, oh*SH + i*DH, ow*SW + j*DW]
 
     Rows follow ``w.reshape(F, -1)``'s column order ``(c, i, j)``; columns are ``(n, oh, ow)``
-    in row-major order. This is the textbook layout, and the fast one for `conv2d_forward`:
-    ``w.reshape(F, -1) @ cols`` is a single large product for the whole batch, which BLAS runs
-    efficiently even when ``F`` and ``C*KH*KW`` are small (early layers), and the backward
-    pass uses the same matrix for ``dw`` (``dout_fp @ cols.T``) with no copy. Measured on 2
-    cores against one product per image (layout ``(N, C*KH*KW, H_out*W_out)``, which writes
-    straight into the NCHW output): the small per-image products were up to 30% slower on
-    the benchmark's first shape and no faster on its second.
+    in row-major order. This is the textbook layout, and the fast one for `conv2d_forward`,
+    which builds it for a few images at a time: ``w.reshape(F, -1) @ cols`` is then one
+    product per chunk, which BLAS runs efficiently even when ``F`` and ``C*KH*KW`` are small
+    (early layers), and the backward pass uses the same matrix for ``dw``
+    (``dout_fp @ cols.T``) with no copy. Measured on 2 cores against one product per image
+    (layout ``(N, C*KH*KW, H_out*W_out)``, which writes straight into the NCHW output): the
+    small per-image products were up to 30% slower on the benchmark's first shape and no
+    faster on its second.
 
     The array is filled with one vectorised copy per kernel offset ``(i, j)`` (``KH*KW``
     copies of a strided slice, whatever the batch and channel count). Padding is never
@@ -469,21 +471,11 @@ def im2col(x, kernel_size, stride=1, padding=0, dilation=1) -> np.ndarray:
     kernel_hw = as_int_pair("kernel_size", kernel_size, 1)
     stride, padding, dilation = _check_hyperparameters(stride, padding, dilation)
     out_hw = _output_hw(x.shape[2:], kernel_hw, stride, padding, dilation)
-    return _im2col(x, kernel_hw, stride, padding, dilation, out_hw)
-
-
-def _col2im(cols: np.ndarray, x_shape, kernel_hw, stride, padding, dilation,
-            out_hw) -> np.ndarray:
-    """`col2im` on checked arguments."""
-    n, c, h, w = x_shape
-    cols = cols.reshape(c, *kernel_hw, n, *out_hw)
-    x = np.zeros(x_shape, dtype=cols.dtype)
-    x_cnhw = x.transpose(1, 0, 2, 3)  # a view: writing into it fills x
-    for i, j, outputs, inputs in _taps((h, w), kernel_hw, stride, padding, dilation, out_hw):
-        # Within one offset the strided slice hits distinct cells, so += is safe; the overlap
-        # between windows is summed across offsets.
-        x_cnhw[:, :, *inputs] += cols[:, i, j, :, *outputs]
-    return x
+    n, c = x.shape[:2]
+    cols_by_tap = np.zeros((c, *kernel_hw, n, *out_hw), dtype=x.dtype)
+    _fill_cols(cols_by_tap, x, list(_taps(x.shape[2:], kernel_hw, stride, padding, dilation,
+                                          out_hw)))
+    return cols_by_tap.reshape(c * kernel_hw[0] * kernel_hw[1], n * out_hw[0] * out_hw[1])
 
 
 def col2im(cols, x_shape, kernel_size, stride=1, padding=0, dilation=1) -> np.ndarray:
@@ -524,18 +516,21 @@ def col2im(cols, x_shape, kernel_size, stride=1, padding=0, dilation=1) -> np.nd
     n, c = x_shape[:2]
     check_shape("cols", cols, (c * kernel_hw[0] * kernel_hw[1], n * out_hw[0] * out_hw[1]),
                 f"(C*KH*KW, N*H_out*W_out) for x_shape={x_shape}")
-    return _col2im(cols, x_shape, kernel_hw, stride, padding, dilation, out_hw)
+    x = np.zeros(x_shape, dtype=cols.dtype)
+    _add_cols_back(x, cols.reshape(c, *kernel_hw, n, *out_hw),
+                   list(_taps(x_shape[2:], kernel_hw, stride, padding, dilation, out_hw)))
+    return x
 
 
 # --------------------------------------------------------------------------- 2-D layer
 
 
 class Conv2dCache(NamedTuple):
-    """What `conv2d_backward` needs from a forward pass (either one).
+    """What `conv2d_backward` needs from a forward pass (either one): the arguments, by reference.
 
-    ``stride``, ``padding``, ``dilation`` are ``(rows, cols)`` pairs. ``cols`` is the
-    `im2col` matrix of ``x`` kept by `conv2d_forward`, or ``None`` after
-    `conv2d_forward_naive` (the backward pass then builds it).
+    ``stride``, ``padding``, ``dilation`` are ``(rows, cols)`` pairs. The `im2col` matrix is
+    not kept: the backward pass rebuilds it chunk by chunk, as PyTorch's CPU convolution
+    does, which costs one more pass of copies and keeps the cache as small as its inputs.
     """
 
     x: np.ndarray
@@ -544,7 +539,20 @@ class Conv2dCache(NamedTuple):
     stride: tuple[int, int]
     padding: tuple[int, int]
     dilation: tuple[int, int]
-    cols: np.ndarray | None
+
+
+# The fast layer runs im2col and the matrix products on this many bytes of columns at a time:
+# the chunk then stays in one core's L2 cache (2 MiB on the machine the benchmarks ran on)
+# between being written and being read, and no call allocates more than the output and a few
+# such chunks. Allocating the whole im2col matrix instead made the forward pass 1.8x slower on
+# the benchmark's second shape; in a process without PyTorch, glibc also returned its pages to
+# the system after every call, making the first shape's forward pass 4x slower.
+_CHUNK_BYTES = 2 << 20
+
+
+def _images_per_chunk(n_images: int, bytes_per_image: int) -> int:
+    """How many images the fast layer processes at a time: about `_CHUNK_BYTES`, at least 1."""
+    return max(1, min(n_images, _CHUNK_BYTES // max(1, bytes_per_image)))
 
 
 def conv2d_forward_naive(x, w, b, stride=1, padding=0, dilation=1) -> tuple[np.ndarray,
@@ -601,22 +609,24 @@ def conv2d_forward_naive(x, w, b, stride=1, padding=0, dilation=1) -> tuple[np.n
                     window = x_padded[n, :, oh * sh:oh * sh + dh * (kh - 1) + 1:dh,
                                       ow * sw:ow * sw + dw * (kw - 1) + 1:dw]  # (C, KH, KW)
                     out[n, f, oh, ow] = np.sum(window * w[f]) + b[f]
-    return out, Conv2dCache(x, w, b, stride, padding, dilation, cols=None)
+    return out, Conv2dCache(x, w, b, stride, padding, dilation)
 
 
 def conv2d_forward(x, w, b, stride=1, padding=0, dilation=1) -> tuple[np.ndarray, Conv2dCache]:
-    """2-D convolution layer, fast: `im2col` and one matrix product for the whole batch.
+    """2-D convolution layer, fast: `im2col` and a matrix product, a few images at a time.
 
     With ``cols = im2col(x)`` (one column per receptive field)::
 
         out = w.reshape(F, C*KH*KW) @ cols + b[:, None]     (F, N*H_out*W_out)
 
-    computes every output of every image in one BLAS call; one reordering copy makes it
+    computes every output of every image with BLAS; a reordering copy makes it
     ``(N, F, H_out, W_out)``. The bias is folded into the product (the "bias trick"): ``b`` is
     appended to ``w.reshape(F, -1)`` as one more column and a row of ones to ``cols``, so that
-    ``[W | b] @ [cols; 1] = W @ cols + b``, which saves a pass over the output. The ``cols``
-    matrix is kept in the cache for the backward pass (memory: ``C*KH*KW`` values per output
-    position and image).
+    ``[W | b] @ [cols; 1] = W @ cols + b``, which saves a pass over the output. The columns
+    of about 2 MiB of images are built and multiplied at a time (every image at once for
+    small batches), so they are still in the CPU cache when the product reads them; the
+    result is the same as for the whole ``cols`` at once. The backward pass rebuilds the
+    columns instead of keeping them in the cache.
 
     Parameters
     ----------
@@ -653,19 +663,35 @@ def conv2d_forward(x, w, b, stride=1, padding=0, dilation=1) -> tuple[np.ndarray
     """
     x, w, b, stride, padding, dilation, out_hw = _check_conv2d(
         x, w, b, stride, padding, dilation)
-    n_images, n_filters = x.shape[0], w.shape[0]
-    n_taps = int(np.prod(w.shape[1:]))  # C*KH*KW (reshape(F, -1) fails when F = 0)
-    n_positions = out_hw[0] * out_hw[1]
+    (n_images, n_channels), (n_filters, _, kh, kw) = x.shape[:2], w.shape
+    n_taps, n_positions = n_channels * kh * kw, out_hw[0] * out_hw[1]
     dtype = np.result_type(x, w, b)
-    cols_and_ones = _im2col(x.astype(dtype, copy=False), w.shape[2:], stride, padding,
-                            dilation, out_hw, ones_row=True)           # (C*KH*KW + 1, N*P)
+    x = x.astype(dtype, copy=False)
+    taps = list(_taps(x.shape[2:], (kh, kw), stride, padding, dilation, out_hw))
     w_and_b = np.concatenate([w.reshape(n_filters, n_taps), b[:, None]], axis=1).astype(
         dtype, copy=False)                                              # (F, C*KH*KW + 1)
-    out_by_filter = (w_and_b @ cols_and_ones).reshape(n_filters, n_images, n_positions)
+    chunk = _images_per_chunk(n_images, (n_taps + 1) * n_positions * dtype.itemsize)
+    # One chunk's im2col columns and the row of ones. Entries on the padding are never
+    # written, so they keep their zero from chunk to chunk.
+    cols = np.zeros((n_taps + 1, chunk, n_positions), dtype=dtype)
+    cols[n_taps] = 1
+    cols_by_tap = cols[:n_taps].reshape(n_channels, kh, kw, chunk, *out_hw)  # a view
+    products = np.empty((n_filters, chunk * n_positions), dtype=dtype)
     out = np.empty((n_images, n_filters, n_positions), dtype=dtype)
-    np.copyto(out, out_by_filter.transpose(1, 0, 2))                    # to (N, F, P)
+    for start in range(0, n_images, chunk):
+        stop = min(start + chunk, n_images)
+        m = stop - start
+        _fill_cols(cols_by_tap[:, :, :, :m], x[start:stop], taps)
+        chunk_cols = cols[:, :m].reshape(n_taps + 1, m * n_positions)
+        if m == 1:  # (F, P) is already the layout of out[start]: no reordering copy
+            np.matmul(w_and_b, chunk_cols, out=out[start])
+            continue
+        chunk_products = products[:, :m * n_positions]                  # (F, m*P)
+        np.matmul(w_and_b, chunk_cols, out=chunk_products)
+        np.copyto(out[start:stop],                                      # to (m, F, P)
+                  chunk_products.reshape(n_filters, m, n_positions).transpose(1, 0, 2))
     return (out.reshape(n_images, n_filters, *out_hw),
-            Conv2dCache(x, w, b, stride, padding, dilation, cols_and_ones[:-1]))
+            Conv2dCache(x, w, b, stride, padding, dilation))
 
 
 def conv2d_backward(dout, cache: Conv2dCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -684,7 +710,9 @@ def conv2d_backward(dout, cache: Conv2dCache) -> tuple[np.ndarray, np.ndarray, n
     adds to the same filter), and ``dx`` spreads each output's gradient back over its
     receptive field, summing where windows overlap: the 2-D version of `corr1d_backward` (a
     full convolution of ``dout`` with the filters). Input cells that no window reads (a
-    stride that does not tile the input) get zero gradient.
+    stride that does not tile the input) get zero gradient. Like the forward pass, it works
+    on a few images at a time, rebuilding their ``cols`` from ``x``; ``dw`` and ``db`` sum
+    over the chunks.
 
     Parameters
     ----------
@@ -700,24 +728,36 @@ def conv2d_backward(dout, cache: Conv2dCache) -> tuple[np.ndarray, np.ndarray, n
     db : ndarray, shape (F,)
     """
     check_cache(cache, Conv2dCache, "conv2d_forward or conv2d_forward_naive")
-    x, w, b, stride, padding, dilation, cols = cache
-    n_images, _, h, width = x.shape
-    n_filters = w.shape[0]
-    out_hw = _output_hw((h, width), w.shape[2:], stride, padding, dilation)
+    x, w, b, stride, padding, dilation = cache
+    (n_images, n_channels, h, width), (n_filters, _, kh, kw) = x.shape, w.shape
+    out_hw = _output_hw((h, width), (kh, kw), stride, padding, dilation)
     dout = as_float_array("dout", dout, 4, "(N, F, H_out, W_out)")
     check_shape("dout", dout, (n_images, n_filters, *out_hw),
                 "(N, F, H_out, W_out), the shape of the forward output")
+    n_taps, n_positions = n_channels * kh * kw, out_hw[0] * out_hw[1]
     dtype = np.result_type(dout, x, w, b)
-    if cols is None:
-        cols = _im2col(x.astype(dtype, copy=False), w.shape[2:], stride, padding, dilation,
-                       out_hw)
-    # (F, N*H_out*W_out), columns in the (n, oh, ow) order of cols: a reordering copy.
-    dout_by_filter = dout.astype(dtype, copy=False).transpose(1, 0, 2, 3).reshape(
-        n_filters, n_images * out_hw[0] * out_hw[1])
-    w_matrix = w.reshape(n_filters, cols.shape[0]).astype(dtype, copy=False)  # (F, C*KH*KW)
-
-    db = dout_by_filter.sum(axis=1)
-    dw = (dout_by_filter @ cols.T).reshape(w.shape)
-    dcols = w_matrix.T @ dout_by_filter
-    dx = _col2im(dcols, x.shape, w.shape[2:], stride, padding, dilation, out_hw)
-    return dx, dw, db
+    x = x.astype(dtype, copy=False)
+    dout = dout.astype(dtype, copy=False).reshape(n_images, n_filters, n_positions)
+    w_matrix = w.reshape(n_filters, n_taps).astype(dtype, copy=False)  # (F, C*KH*KW)
+    taps = list(_taps((h, width), (kh, kw), stride, padding, dilation, out_hw))
+    # Per chunk of images: the rebuilt im2col columns, dout reordered to the same column
+    # order, and the columns' gradient (see _CHUNK_BYTES).
+    chunk = _images_per_chunk(n_images, (2 * n_taps + n_filters) * n_positions * dtype.itemsize)
+    cols = np.zeros((n_taps, chunk, n_positions), dtype=dtype)
+    cols_by_tap = cols.reshape(n_channels, kh, kw, chunk, *out_hw)      # a view
+    dout_by_filter = np.empty((n_filters, chunk, n_positions), dtype=dtype)
+    dcols = np.empty((n_taps, chunk * n_positions), dtype=dtype)
+    dx = np.zeros(x.shape, dtype=dtype)
+    dw = np.zeros((n_filters, n_taps), dtype=dtype)
+    for start in range(0, n_images, chunk):
+        stop = min(start + chunk, n_images)
+        m = stop - start
+        _fill_cols(cols_by_tap[:, :, :, :m], x[start:stop], taps)
+        np.copyto(dout_by_filter[:, :m], dout[start:stop].transpose(1, 0, 2))
+        dout_chunk = dout_by_filter[:, :m].reshape(n_filters, m * n_positions)
+        dw += dout_chunk @ cols[:, :m].reshape(n_taps, m * n_positions).T
+        dcols_chunk = dcols[:, :m * n_positions]                         # (C*KH*KW, m*P)
+        np.matmul(w_matrix.T, dout_chunk, out=dcols_chunk)
+        _add_cols_back(dx[start:stop], dcols_chunk.reshape(n_channels, kh, kw, m, *out_hw),
+                       taps)
+    return dx, dw.reshape(w.shape), dout.sum(axis=(0, 2))

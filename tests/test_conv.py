@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.signal
+from _conv_helpers import conv_arrays, geometry_2d, hyper
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -46,45 +47,6 @@ def geometry_1d(draw):
                   draw(st.integers(1, 3)))
     n = draw(st.integers(max(1, d * (k - 1) + 1 - 2 * p), 14))
     return n, k, s, p, d
-
-
-@st.composite
-def geometry_2d(draw, max_batch=2, max_channels=3, max_extra=5):
-    """Shapes and (rows, cols) hyperparameters of a 2-D convolution whose output is >= 1x1.
-
-    Kernels are often non-square, strides often do not tile, padding may exceed the kernel.
-    """
-    n, c, f = (draw(st.integers(1, max_batch)), draw(st.integers(1, max_channels)),
-               draw(st.integers(1, 3)))
-    kernel, stride, padding, dilation, size = [], [], [], [], []
-    for _ in range(2):
-        k, s, p, d = (draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(0, 2)),
-                      draw(st.integers(1, 2)))
-        lowest = max(1, d * (k - 1) + 1 - 2 * p)
-        size.append(draw(st.integers(lowest, lowest + max_extra)))
-        kernel.append(k)
-        stride.append(s)
-        padding.append(p)
-        dilation.append(d)
-    return dict(x_shape=(n, c, *size), w_shape=(f, c, *kernel), stride=tuple(stride),
-                padding=tuple(padding), dilation=tuple(dilation))
-
-
-def conv_arrays(geometry, seed):
-    """Random x, w, b and an upstream gradient for `geometry`."""
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal(geometry["x_shape"])
-    w = rng.standard_normal(geometry["w_shape"])
-    b = rng.standard_normal(geometry["w_shape"][0])
-    out_hw = [conv_output_size(*args) for args in zip(
-        geometry["x_shape"][2:], geometry["w_shape"][2:], geometry["stride"],
-        geometry["padding"], geometry["dilation"], strict=True)]
-    dout = rng.standard_normal((geometry["x_shape"][0], geometry["w_shape"][0], *out_hw))
-    return x, w, b, dout
-
-
-def hyper(geometry):
-    return {key: geometry[key] for key in ("stride", "padding", "dilation")}
 
 
 # ----------------------------------------------------------------------------- references
@@ -607,4 +569,3 @@ def test_cache_is_a_named_tuple_with_pairs():
     _, cache = conv2d_forward(X4, W4, B4, stride=2, padding=(1, 0))
     assert isinstance(cache, Conv2dCache)
     assert (cache.stride, cache.padding, cache.dilation) == ((2, 2), (1, 0), (1, 1))
-    assert conv2d_forward_naive(X4, W4, B4)[1].cols is None
