@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import glob
+import math
 import os
 import platform
 import statistics
@@ -52,19 +53,25 @@ def median_seconds(fn: Callable[[], object], repeats: int = 7, warmup: int = 1) 
     return statistics.median(_samples(fn, repeats, warmup))
 
 
-def interleaved(candidates: dict[str, Callable[[], object]], rounds: int = 3,
-                repeats: int = 5) -> dict[str, Timing]:
-    """Timing per candidate, measured in ``rounds`` alternating blocks of ``repeats`` runs.
+def interleaved(candidates: dict[str, Callable[[], object]], rounds: int = 5,
+                block_seconds: float = 0.1) -> dict[str, Timing]:
+    """Timing per candidate, measured in ``rounds`` alternating blocks of runs.
 
+    A block runs a candidate for about ``block_seconds`` (at least 5 runs), so a 1 ms call is
+    sampled about 100 times per block and its median is not decided by a few disturbed runs.
     The median is the median of the per-block medians; the minimum is over every run.
     """
     block_medians: dict[str, list[float]] = {name: [] for name in candidates}
     minima: dict[str, float] = dict.fromkeys(candidates, float("inf"))
-    for fn in candidates.values():
+    repeats = {}
+    for name, fn in candidates.items():
         fn()  # warm-up (allocations, thread pools, lazy imports)
+        start = time.perf_counter()
+        fn()
+        repeats[name] = max(5, math.ceil(block_seconds / (time.perf_counter() - start)))
     for _ in range(rounds):
         for name, fn in candidates.items():
-            samples = _samples(fn, repeats, warmup=0)
+            samples = _samples(fn, repeats[name], warmup=0)
             block_medians[name].append(statistics.median(samples))
             minima[name] = min(minima[name], *samples)
     return {name: Timing(statistics.median(block_medians[name]), minima[name])

@@ -33,6 +33,7 @@ arrays.
 
 from __future__ import annotations
 
+import threading
 from typing import NamedTuple
 
 import numpy as np
@@ -543,16 +544,45 @@ class Conv2dCache(NamedTuple):
 
 # The fast layer runs im2col and the matrix products on this many bytes of columns at a time:
 # the chunk then stays in one core's L2 cache (2 MiB on the machine the benchmarks ran on)
-# between being written and being read, and no call allocates more than the output and a few
-# such chunks. Allocating the whole im2col matrix instead made the forward pass 1.8x slower on
-# the benchmark's second shape; in a process without PyTorch, glibc also returned its pages to
-# the system after every call, making the first shape's forward pass 4x slower.
+# between being written and being read. Building the whole im2col matrix at once made the
+# forward pass 1.8x slower on the benchmark's second shape.
 _CHUNK_BYTES = 2 << 20
 
 
 def _images_per_chunk(n_images: int, bytes_per_image: int) -> int:
     """How many images the fast layer processes at a time: about `_CHUNK_BYTES`, at least 1."""
     return max(1, min(n_images, _CHUNK_BYTES // max(1, bytes_per_image)))
+
+
+class _Scratch(threading.local):
+    """The fast layer's chunk buffers, kept from one call to the next (one set per thread).
+
+    Allocating megabytes anew on every call can cost more than the call: depending on what
+    else the process allocated, glibc returns such blocks to the system when they are freed,
+    and the next call page-faults them in again. Measured on the benchmark's first shape in a
+    process without PyTorch: 4.1-4.6 ms per forward pass with fresh buffers against 0.9 ms.
+    PyTorch's allocator keeps freed blocks for the same reason. Buffers of more than
+    ``4 * _CHUNK_BYTES`` (one huge image) are not kept.
+    """
+
+    def __init__(self):
+        self.arrays: dict[str, tuple[tuple, np.ndarray]] = {}
+
+    def zeros(self, name: str, shape: tuple, dtype, geometry: tuple = ()) -> np.ndarray:
+        """An array of ``shape`` whose entries are zero unless a caller with the same
+        ``name``, ``shape``, ``dtype`` and ``geometry`` wrote them: callers that never write
+        an entry (the padding of the columns) can rely on it staying zero."""
+        key = (shape, np.dtype(dtype), geometry)
+        kept = self.arrays.get(name)
+        if kept is not None and kept[0] == key:
+            return kept[1]
+        array = np.zeros(shape, dtype=dtype)
+        if array.nbytes <= 4 * _CHUNK_BYTES:
+            self.arrays[name] = (key, array)
+        return array
+
+
+_scratch = _Scratch()
 
 
 def conv2d_forward_naive(x, w, b, stride=1, padding=0, dilation=1) -> tuple[np.ndarray,
@@ -672,11 +702,12 @@ def conv2d_forward(x, w, b, stride=1, padding=0, dilation=1) -> tuple[np.ndarray
         dtype, copy=False)                                              # (F, C*KH*KW + 1)
     chunk = _images_per_chunk(n_images, (n_taps + 1) * n_positions * dtype.itemsize)
     # One chunk's im2col columns and the row of ones. Entries on the padding are never
-    # written, so they keep their zero from chunk to chunk.
-    cols = np.zeros((n_taps + 1, chunk, n_positions), dtype=dtype)
+    # written, so they keep their zero from chunk to chunk and from call to call.
+    geometry = (x.shape[2:], (kh, kw), stride, padding, dilation)  # where the padding is
+    cols = _scratch.zeros("forward cols", (n_taps + 1, chunk, n_positions), dtype, geometry)
     cols[n_taps] = 1
     cols_by_tap = cols[:n_taps].reshape(n_channels, kh, kw, chunk, *out_hw)  # a view
-    products = np.empty((n_filters, chunk * n_positions), dtype=dtype)
+    products = _scratch.zeros("forward products", (n_filters, chunk * n_positions), dtype)
     out = np.empty((n_images, n_filters, n_positions), dtype=dtype)
     for start in range(0, n_images, chunk):
         stop = min(start + chunk, n_images)
@@ -741,12 +772,13 @@ def conv2d_backward(dout, cache: Conv2dCache) -> tuple[np.ndarray, np.ndarray, n
     w_matrix = w.reshape(n_filters, n_taps).astype(dtype, copy=False)  # (F, C*KH*KW)
     taps = list(_taps((h, width), (kh, kw), stride, padding, dilation, out_hw))
     # Per chunk of images: the rebuilt im2col columns, dout reordered to the same column
-    # order, and the columns' gradient (see _CHUNK_BYTES).
+    # order, and the columns' gradient.
     chunk = _images_per_chunk(n_images, (2 * n_taps + n_filters) * n_positions * dtype.itemsize)
-    cols = np.zeros((n_taps, chunk, n_positions), dtype=dtype)
+    geometry = ((h, width), (kh, kw), stride, padding, dilation)  # where the padding is
+    cols = _scratch.zeros("backward cols", (n_taps, chunk, n_positions), dtype, geometry)
     cols_by_tap = cols.reshape(n_channels, kh, kw, chunk, *out_hw)      # a view
-    dout_by_filter = np.empty((n_filters, chunk, n_positions), dtype=dtype)
-    dcols = np.empty((n_taps, chunk * n_positions), dtype=dtype)
+    dout_by_filter = _scratch.zeros("backward dout", (n_filters, chunk, n_positions), dtype)
+    dcols = _scratch.zeros("backward dcols", (n_taps, chunk * n_positions), dtype)
     dx = np.zeros(x.shape, dtype=dtype)
     dw = np.zeros((n_filters, n_taps), dtype=dtype)
     for start in range(0, n_images, chunk):

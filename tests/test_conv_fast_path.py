@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from unittest import mock
 
 import numpy as np
@@ -90,3 +91,41 @@ def test_chunk_size_follows_the_byte_budget():
     assert conv._images_per_chunk(3, 10) == 3          # never more images than the batch
     assert conv._images_per_chunk(5, 10 << 20) == 1    # at least one image
     assert conv._images_per_chunk(0, 100) == 1
+
+
+def test_kept_buffers_never_carry_values_from_another_geometry():
+    """Each call reuses the previous call's chunk buffers, relying on the padding entries of
+    the columns still being zero. Two geometries with buffers of the same shape but padding
+    in different places (and float32 after float64) must each give the naive result."""
+    rng = np.random.default_rng(3)
+    w = rng.standard_normal((2, 3, 3, 3))
+    b = rng.standard_normal(2)
+    calls = [((2, 3, 7, 7), 0), ((2, 3, 5, 5), 1), ((2, 3, 7, 7), 0), ((2, 3, 5, 5), 1)]
+    for dtype in (np.float64, np.float32, np.float64):
+        for x_shape, padding in calls:  # both give 3x3 outputs with stride 2
+            x = rng.standard_normal(x_shape).astype(dtype)
+            out, cache = conv2d_forward(x, w.astype(dtype), b.astype(dtype), stride=2,
+                                        padding=padding)
+            expected, naive_cache = conv2d_forward_naive(x, w, b, stride=2, padding=padding)
+            tolerance = 1e-12 if dtype == np.float64 else 1e-4
+            np.testing.assert_allclose(out, expected, rtol=tolerance, atol=tolerance)
+            dout = rng.standard_normal(out.shape)
+            for fast, naive in zip(conv2d_backward(dout.astype(dtype), cache),
+                                   conv2d_backward(dout, naive_cache), strict=True):
+                np.testing.assert_allclose(fast, naive, rtol=tolerance, atol=tolerance)
+
+
+def test_scratch_buffers_are_per_thread_and_bounded():
+    main = conv._scratch.zeros("test", (4,), np.float64)
+    main[:] = 7
+    assert conv._scratch.zeros("test", (4,), np.float64) is main       # kept
+    assert conv._scratch.zeros("test", (4,), np.float32) is not main   # another dtype
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(conv._scratch.zeros("test", (4,),
+                                                                              np.float64)))
+    thread.start()
+    thread.join()
+    assert seen[0] is not main and not seen[0].any()                   # its own, zeroed
+    huge = (4 * conv._CHUNK_BYTES // 8 + 1,)
+    assert conv._scratch.zeros("test huge", huge, np.float64) is not conv._scratch.zeros(
+        "test huge", huge, np.float64)                                  # too large to keep
