@@ -87,9 +87,11 @@ def test_any_chunking_of_the_batch_gives_the_same_results(geometry, seed, chunk_
 
 
 def test_chunk_size_follows_the_byte_budget():
-    assert conv._images_per_chunk(100, 28 * 256 * 8) == (2 << 20) // (28 * 256 * 8) == 36
-    assert conv._images_per_chunk(3, 10) == 3          # never more images than the batch
-    assert conv._images_per_chunk(5, 10 << 20) == 1    # at least one image
+    per_image = conv._CHUNK_BYTES // 10                # 10 images fit in a chunk
+    assert conv._images_per_chunk(100, per_image) == 10
+    assert conv._images_per_chunk(100, per_image + 1) == 9
+    assert conv._images_per_chunk(3, per_image) == 3    # never more images than the batch
+    assert conv._images_per_chunk(5, 10 << 30) == 1     # at least one image
     assert conv._images_per_chunk(0, 100) == 1
 
 
