@@ -744,7 +744,8 @@ def conv2d_backward(dout, cache: Conv2dCache) -> tuple[np.ndarray, np.ndarray, n
     full convolution of ``dout`` with the filters). Input cells that no window reads (a
     stride that does not tile the input) get zero gradient. Like the forward pass, it works
     on a few images at a time, rebuilding their ``cols`` from ``x``; ``dw`` and ``db`` sum
-    over the chunks.
+    over the chunks, and come from one product, ``dout_fp @ [cols; 1].T`` (the bias trick of
+    the forward pass, transposed).
 
     Parameters
     ----------
@@ -772,25 +773,28 @@ def conv2d_backward(dout, cache: Conv2dCache) -> tuple[np.ndarray, np.ndarray, n
     dout = dout.astype(dtype, copy=False).reshape(n_images, n_filters, n_positions)
     w_matrix = w.reshape(n_filters, n_taps).astype(dtype, copy=False)  # (F, C*KH*KW)
     taps = list(_taps((h, width), (kh, kw), stride, padding, dilation, out_hw))
-    # Per chunk of images: the rebuilt im2col columns, dout reordered to the same column
-    # order, and the columns' gradient.
-    chunk = _images_per_chunk(n_images, (2 * n_taps + n_filters) * n_positions * dtype.itemsize)
+    # Per chunk of images: the rebuilt im2col columns with the forward pass's row of ones
+    # (so that one product gives dw and db), dout reordered to the same column order, and the
+    # columns' gradient.
+    chunk = _images_per_chunk(n_images,
+                              (2 * n_taps + 1 + n_filters) * n_positions * dtype.itemsize)
     geometry = ((h, width), (kh, kw), stride, padding, dilation)  # where the padding is
-    cols = _scratch.zeros("backward cols", (n_taps, chunk, n_positions), dtype, geometry)
-    cols_by_tap = cols.reshape(n_channels, kh, kw, chunk, *out_hw)      # a view
+    cols = _scratch.zeros("backward cols", (n_taps + 1, chunk, n_positions), dtype, geometry)
+    cols[n_taps] = 1
+    cols_by_tap = cols[:n_taps].reshape(n_channels, kh, kw, chunk, *out_hw)  # a view
     dout_by_filter = _scratch.zeros("backward dout", (n_filters, chunk, n_positions), dtype)
     dcols = _scratch.zeros("backward dcols", (n_taps, chunk * n_positions), dtype)
     dx = np.zeros(x.shape, dtype=dtype)
-    dw = np.zeros((n_filters, n_taps), dtype=dtype)
+    dw_and_db = np.zeros((n_filters, n_taps + 1), dtype=dtype)
     for start in range(0, n_images, chunk):
         stop = min(start + chunk, n_images)
         m = stop - start
         _fill_cols(cols_by_tap[:, :, :, :m], x[start:stop], taps)
         np.copyto(dout_by_filter[:, :m], dout[start:stop].transpose(1, 0, 2))
         dout_chunk = dout_by_filter[:, :m].reshape(n_filters, m * n_positions)
-        dw += dout_chunk @ cols[:, :m].reshape(n_taps, m * n_positions).T
+        dw_and_db += dout_chunk @ cols[:, :m].reshape(n_taps + 1, m * n_positions).T
         dcols_chunk = dcols[:, :m * n_positions]                         # (C*KH*KW, m*P)
         np.matmul(w_matrix.T, dout_chunk, out=dcols_chunk)
         _add_cols_back(dx[start:stop], dcols_chunk.reshape(n_channels, kh, kw, m, *out_hw),
                        taps)
-    return dx, dw.reshape(w.shape), dout.sum(axis=(0, 2))
+    return dx, dw_and_db[:, :n_taps].reshape(w.shape), dw_and_db[:, n_taps].copy()
