@@ -44,9 +44,10 @@ def conv_output_size(n: int, kernel_size: int, stride: int = 1, padding: int = 0
     d = as_int("dilation", dilation, 1)
     span = d * (k - 1) + 1
     if n + 2 * p < span:
+        dilated = f" with dilation={d}" if d != 1 else ""
         raise ValueError(
-            f"kernel_size={k} with dilation={d} spans {span} cells but the padded input has "
-            f"only n + 2*padding = {n} + 2*{p} = {n + 2 * p}: output size would be below 1"
+            f"kernel_size={k}{dilated} spans {span} cells but the padded input has only "
+            f"n + 2*padding = {n} + 2*{p} = {n + 2 * p}: output size would be below 1"
         )
     return (n + 2 * p - span) // s + 1
 

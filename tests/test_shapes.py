@@ -173,3 +173,11 @@ def test_pool_output_size_matches_pytorch(n, k, s, p):
     torch = pytest.importorskip("torch")
     out = torch.nn.functional.max_pool2d(torch.zeros(1, 1, n, n), k, s, p)
     assert pool_output_size(n, k, s, p) == out.shape[-1]
+
+
+def test_a_window_too_large_names_dilation_only_when_there_is_one():
+    with pytest.raises(ValueError, match="kernel_size=6 spans 6 cells") as error:
+        conv_output_size(5, 6)
+    assert "dilation" not in str(error.value)  # pooling windows have none: no confusing hint
+    with pytest.raises(ValueError, match="kernel_size=3 with dilation=3 spans 7 cells"):
+        conv_output_size(5, 3, dilation=3)
