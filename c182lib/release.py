@@ -128,7 +128,8 @@ def replace_solutions(source: str, stub: Sequence[str]) -> tuple[str, list[list[
     Returns
     -------
     new_source : str
-        ``source`` with every region replaced; other lines (and line ends) unchanged.
+        ``source`` with every region replaced; other lines (and line ends) unchanged. Stub
+        lines end like the BEGIN line (``\r\n`` in a CRLF source).
     regions : list of list of str
         The lines removed from inside each region (markers excluded), one list per region.
 
@@ -154,7 +155,8 @@ def replace_solutions(source: str, stub: Sequence[str]) -> tuple[str, list[list[
             begin_line = number
             regions.append([])
             indent = line[: len(line) - len(line.lstrip())]
-            kept += [indent + stub_line for stub_line in stub]
+            line_end = "\r" if line.endswith("\r") else ""  # keep a CRLF source CRLF
+            kept += [indent + stub_line + line_end for stub_line in stub]
         elif text == END_SOLUTION:
             if begin_line is None:
                 raise MarkerError(
@@ -184,8 +186,9 @@ def student_notebook(nb: NotebookNode, name: str = "<notebook>") -> NotebookNode
     Solution regions are replaced (see :func:`replace_solutions`; code cells get ``CODE_STUB``,
     markdown and raw cells ``TEXT_STUB``), and the outputs and execution counts of the first
     exercise cell and of every code cell after it are cleared, as is the saved widget state
-    (``metadata.widgets``) of a notebook with exercises. Other metadata (kernelspec, tags, cell
-    ids) is kept.
+    (``metadata.widgets``) of a notebook with exercises. A markdown cell's attachments that
+    only a solution region referred to (a pasted image of the answer) are dropped. Other
+    metadata (kernelspec, tags, cell ids) is kept.
 
     Parameters
     ----------
@@ -209,6 +212,12 @@ def student_notebook(nb: NotebookNode, name: str = "<notebook>") -> NotebookNode
             raise MarkerError(err.problem, line=err.line, notebook=name, cell_index=index) from None
         if regions and first_exercise is None:
             first_exercise = index
+        if regions and "attachments" in cell:
+            # An image pasted into an answer lives in the cell's attachments, not its source.
+            cell.attachments = {key: value for key, value in cell.attachments.items()
+                                if f"attachment:{key}" in cell.source}
+            if not cell.attachments:
+                del cell["attachments"]
     if first_exercise is not None:
         student.metadata.pop("widgets", None)
         for cell in student.cells[first_exercise:]:

@@ -101,6 +101,28 @@ def test_markdown_region_becomes_your_answer_here():
     )
 
 
+def test_attachments_only_a_solution_used_are_dropped():
+    cell = v4.new_markdown_cell(
+        "Sketch:\n![given](attachment:given.png)\n### BEGIN SOLUTION\n"
+        "![answer](attachment:answer.png)\n### END SOLUTION"
+    )
+    cell.attachments = {"given.png": {"image/png": "R0lG"}, "answer.png": {"image/png": "AAAA"}}
+    only_answer = v4.new_markdown_cell(
+        "### BEGIN SOLUTION\n![answer](attachment:answer.png)\n### END SOLUTION")
+    only_answer.attachments = {"answer.png": {"image/png": "AAAA"}}
+    student = student_notebook(notebook(cell, only_answer))
+    assert student.cells[0].attachments == {"given.png": {"image/png": "R0lG"}}
+    assert "attachments" not in student.cells[1]
+    assert "AAAA" not in nbformat.writes(student)
+    nbformat.validate(student)
+
+
+def test_stub_lines_keep_crlf_line_ends():
+    nb = notebook(code("x = 1\r\n### BEGIN SOLUTION\r\ny = 2\r\n### END SOLUTION\r\nz = 3"))
+    source = student_notebook(nb).cells[0].source
+    assert source == "x = 1\r\n# YOUR CODE HERE\r\nraise NotImplementedError()\r\nz = 3"
+
+
 def test_region_closing_the_cell_and_empty_region():
     source, regions = replace_solutions("x = 1\n### BEGIN SOLUTION\n### END SOLUTION", CODE_STUB)
     assert source == "x = 1\n# YOUR CODE HERE\nraise NotImplementedError()"
