@@ -26,13 +26,47 @@ hidden state and calls them.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import as_float_array, as_int, as_positive_float, check_shape
+from ._validate import as_float_array, as_int, as_positive_float, check_cache, check_shape
 
 # Added to the global norm before dividing, as PyTorch's clip_grad_norm_ does.
 _CLIP_EPS = 1e-6
+
+
+# --------------------------------------------------------------------------------------------
+# Caches (tuples with names: unpacking them as plain tuples works too)
+# --------------------------------------------------------------------------------------------
+
+class RnnStepCache(NamedTuple):
+    """What `rnn_step_backward` needs from `rnn_step_forward`: x (N, D), h_prev (N, H),
+    W_xh (H, D), W_hh (H, H) and the new hidden state h (N, H)."""
+
+    x: np.ndarray
+    h_prev: np.ndarray
+    W_xh: np.ndarray
+    W_hh: np.ndarray
+    h: np.ndarray
+
+
+class RnnCache(NamedTuple):
+    """What `rnn_backward` needs from `rnn_forward`: x (N, T, D), h0 (N, H), W_xh (H, D),
+    W_hh (H, H) and every hidden state h (N, T, H)."""
+
+    x: np.ndarray
+    h0: np.ndarray
+    W_xh: np.ndarray
+    W_hh: np.ndarray
+    h: np.ndarray
+
+
+class TemporalAffineCache(NamedTuple):
+    """What `temporal_affine_backward` needs: h (N, T, H) or (N, H), and W (O, H)."""
+
+    h: np.ndarray
+    W: np.ndarray
 
 
 # --------------------------------------------------------------------------------------------
@@ -72,7 +106,7 @@ def _check_sequence(x) -> np.ndarray:
 # One timestep
 # --------------------------------------------------------------------------------------------
 
-def rnn_step_forward(x, h_prev, W_xh, W_hh, b_h) -> tuple[np.ndarray, tuple]:
+def rnn_step_forward(x, h_prev, W_xh, W_hh, b_h) -> tuple[np.ndarray, RnnStepCache]:
     """One timestep of the vanilla RNN for a batch.
 
     Parameters
@@ -90,7 +124,7 @@ def rnn_step_forward(x, h_prev, W_xh, W_hh, b_h) -> tuple[np.ndarray, tuple]:
     h : ndarray, shape (N, H)
         ``h_t = tanh(h_{t-1} @ W_hh.T + x_t @ W_xh.T + b_h)``, the row form of
         ``tanh(W_hh h_{t-1} + W_xh x_t + b_h)``.
-    cache : tuple
+    cache : RnnStepCache
         ``(x, h_prev, W_xh, W_hh, h)`` for `rnn_step_backward`.
     """
     x = as_float_array("x", x, ndim=2, layout="(N, D)")
@@ -98,10 +132,10 @@ def rnn_step_forward(x, h_prev, W_xh, W_hh, b_h) -> tuple[np.ndarray, tuple]:
     h_prev = _check_hidden("h_prev", h_prev, x.shape[0], W_hh.shape[0],
                            np.result_type(x, W_xh, W_hh, b_h))
     h = np.tanh(h_prev @ W_hh.T + x @ W_xh.T + b_h)
-    return h, (x, h_prev, W_xh, W_hh, h)
+    return h, RnnStepCache(x, h_prev, W_xh, W_hh, h)
 
 
-def rnn_step_backward(dh, cache: tuple) -> tuple[np.ndarray, ...]:
+def rnn_step_backward(dh, cache: RnnStepCache) -> tuple[np.ndarray, ...]:
     """Backward pass of `rnn_step_forward`.
 
     With ``da = dh * (1 - h**2)`` (``tanh' = 1 - tanh^2``)::
@@ -113,7 +147,7 @@ def rnn_step_backward(dh, cache: tuple) -> tuple[np.ndarray, ...]:
     ----------
     dh : array_like, shape (N, H)
         Upstream gradient ``dL/dh_t``.
-    cache : tuple
+    cache : RnnStepCache
         From `rnn_step_forward`.
 
     Returns
@@ -124,6 +158,7 @@ def rnn_step_backward(dh, cache: tuple) -> tuple[np.ndarray, ...]:
     dW_hh : ndarray, shape (H, H)
     db_h : ndarray, shape (H,)
     """
+    check_cache(cache, RnnStepCache, "rnn_step_forward")
     x, h_prev, W_xh, W_hh, h = cache
     dh = as_float_array("dh", dh, ndim=2, layout="(N, H)")
     check_shape("dh", dh, h.shape, "(N, H), the shape of h")
@@ -135,7 +170,7 @@ def rnn_step_backward(dh, cache: tuple) -> tuple[np.ndarray, ...]:
 # A whole sequence
 # --------------------------------------------------------------------------------------------
 
-def rnn_forward(x, h0, W_xh, W_hh, b_h) -> tuple[np.ndarray, tuple]:
+def rnn_forward(x, h0, W_xh, W_hh, b_h) -> tuple[np.ndarray, RnnCache]:
     """Run the vanilla RNN over whole sequences (batch first).
 
     Parameters
@@ -153,7 +188,7 @@ def rnn_forward(x, h0, W_xh, W_hh, b_h) -> tuple[np.ndarray, tuple]:
     h : ndarray, shape (N, T, H)
         ``h[:, t]`` is ``h_{t+1} = tanh(h_t @ W_hh.T + x[:, t] @ W_xh.T + b_h)``
         (``h_0 = h0`` is not included).
-    cache : tuple
+    cache : RnnCache
         ``(x, h0, W_xh, W_hh, h)`` for `rnn_backward`.
 
     Notes
@@ -179,16 +214,16 @@ def rnn_forward(x, h0, W_xh, W_hh, b_h) -> tuple[np.ndarray, tuple]:
         h_t += recurrent
         np.tanh(h_t, out=h_t)
         h_prev = h_t
-    return h, (x, h0, W_xh, W_hh, h)
+    return h, RnnCache(x, h0, W_xh, W_hh, h)
 
 
-def _backprop_through_time(dh, cache: tuple, record_norms: bool = False):
+def _backprop_through_time(dh, cache: RnnCache, record_norms: bool = False):
     """The recurrence of `rnn_backward`: gradients of the pre-activations, and of h0.
 
     Returns ``(da, dh0, norms)`` with ``da`` (N, T, H), ``dh0`` (N, H) and, when
     ``record_norms``, ``norms`` (T + 1,) with ``norms[t] = ||dL/dh_t||`` (else None).
     """
-    _, h0, _, W_hh, h = cache
+    _, h0, _, W_hh, h = cache  # checked by the callers
     dh = as_float_array("dh", dh, ndim=3, layout="(N, T, H)")
     check_shape("dh", dh, h.shape, "(N, T, H), the shape of h")
     steps = h.shape[1]
@@ -208,7 +243,7 @@ def _backprop_through_time(dh, cache: tuple, record_norms: bool = False):
     return da, dh_from_later, norms
 
 
-def rnn_backward(dh, cache: tuple) -> tuple[np.ndarray, ...]:
+def rnn_backward(dh, cache: RnnCache) -> tuple[np.ndarray, ...]:
     """Backpropagation through time for `rnn_forward`.
 
     Parameters
@@ -217,7 +252,7 @@ def rnn_backward(dh, cache: tuple) -> tuple[np.ndarray, ...]:
         Upstream gradient on every hidden state: ``dh[:, t] = ∂L/∂h_{t+1}`` through the
         outputs only (zeros where a step has no loss). The gradient that flows back through
         the recurrence is added here.
-    cache : tuple
+    cache : RnnCache
         From `rnn_forward`.
 
     Returns
@@ -237,6 +272,7 @@ def rnn_backward(dh, cache: tuple) -> tuple[np.ndarray, ...]:
     ``da_t W_hh`` has to be in the loop; the sums and ``dx_t = da_t W_xh`` are single matrix
     products over the (N*T, H) block of all ``da_t`` afterwards.
     """
+    check_cache(cache, RnnCache, "rnn_forward")
     x, h0, W_xh, W_hh, h = cache
     da, dh0, _ = _backprop_through_time(dh, cache)
     n, steps, d = x.shape
@@ -255,7 +291,7 @@ def rnn_backward(dh, cache: tuple) -> tuple[np.ndarray, ...]:
 # Output layer at every timestep
 # --------------------------------------------------------------------------------------------
 
-def temporal_affine_forward(h, W, b) -> tuple[np.ndarray, tuple]:
+def temporal_affine_forward(h, W, b) -> tuple[np.ndarray, TemporalAffineCache]:
     """The output layer ``y_t = W h_t + b`` applied at every timestep (row form ``h @ W.T + b``).
 
     Parameters
@@ -269,7 +305,7 @@ def temporal_affine_forward(h, W, b) -> tuple[np.ndarray, tuple]:
     Returns
     -------
     y : ndarray, shape (N, T, O), or (N, O)
-    cache : tuple
+    cache : TemporalAffineCache
         ``(h, W)`` for `temporal_affine_backward`.
     """
     h = as_float_array("h", h, ndim=(2, 3), layout="(N, T, H) or (N, H)")
@@ -277,16 +313,17 @@ def temporal_affine_forward(h, W, b) -> tuple[np.ndarray, tuple]:
     check_shape("W", W, (W.shape[0], h.shape[-1]), "(O, H) with H from h")
     b = as_float_array("b", b, ndim=1, layout="(O,)")
     check_shape("b", b, (W.shape[0],), "(O,) with O from W")
-    return h @ W.T + b, (h, W)
+    return h @ W.T + b, TemporalAffineCache(h, W)
 
 
-def temporal_affine_backward(dy, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def temporal_affine_backward(dy, cache: TemporalAffineCache) -> tuple[np.ndarray, np.ndarray,
+                                                                       np.ndarray]:
     """Backward pass of `temporal_affine_forward`.
 
     Parameters
     ----------
     dy : array_like, shape (N, T, O), or (N, O)
-    cache : tuple
+    cache : TemporalAffineCache
         From `temporal_affine_forward`.
 
     Returns
@@ -298,6 +335,7 @@ def temporal_affine_backward(dy, cache: tuple) -> tuple[np.ndarray, np.ndarray, 
     db : ndarray, shape (O,)
         ``Σ_{n,t} dy[n, t]``.
     """
+    check_cache(cache, TemporalAffineCache, "temporal_affine_forward")
     h, W = cache
     dy = as_float_array("dy", dy, ndim=h.ndim, layout="(N, T, O) or (N, O)")
     check_shape("dy", dy, h.shape[:-1] + (W.shape[0],), "the shape of y")
@@ -448,7 +486,7 @@ def random_upstream_gradient(shape, loss: str = "last", seed=None) -> np.ndarray
     return dh
 
 
-def hidden_gradient_norms(dh, cache: tuple) -> np.ndarray:
+def hidden_gradient_norms(dh, cache: RnnCache) -> np.ndarray:
     """Norm of the total gradient ``∂L/∂h_t`` at every step, by backpropagation through time.
 
     Parameters
@@ -456,7 +494,7 @@ def hidden_gradient_norms(dh, cache: tuple) -> np.ndarray:
     dh : array_like, shape (N, T, H)
         Upstream gradient on the hidden states, as for `rnn_backward`; e.g. from
         `random_upstream_gradient`.
-    cache : tuple
+    cache : RnnCache
         From `rnn_forward`.
 
     Returns
@@ -466,6 +504,7 @@ def hidden_gradient_norms(dh, cache: tuple) -> np.ndarray:
         ``t = 0, ..., T``; ``norms[0]`` belongs to ``h0``. For a loss on the last step only,
         ``norms[t] <= σ_max(W_hh)^(T-t) · norms[T]``.
     """
+    check_cache(cache, RnnCache, "rnn_forward")
     return _backprop_through_time(dh, cache, record_norms=True)[2]
 
 

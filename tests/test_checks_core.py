@@ -359,3 +359,15 @@ def test_the_package_reexports_every_public_check():
     assert sorted(c182lib.checks.__all__) == sorted(exported)
     for name, value in exported.items():
         assert getattr(c182lib.checks, name) is value, name
+
+
+def test_arguments_are_copied_and_caches_keep_their_type():
+    from c182lib.rnn import RnnStepCache
+
+    cache = RnnStepCache(*(np.arange(3.0) + i for i in range(5)))
+    args = (np.ones(2), [cache], {"cache": cache})
+    copied = _core._copied(args)
+    assert type(copied[1][0]) is RnnStepCache and type(copied[2]["cache"]) is RnnStepCache
+    for original, copy in zip(cache, copied[1][0], strict=True):
+        assert copy is not original and np.array_equal(copy, original)
+    assert copied[0] is not args[0] and isinstance(copied[1], list)

@@ -642,6 +642,25 @@ def test_other_bad_inputs_name_the_argument():
         scaled_recurrent_matrix(4.0, 1.0)
 
 
+def test_a_cache_from_the_wrong_forward_function_is_a_type_error():
+    x, h0, W_xh, W_hh, b_h = good_args()
+    h, cache = rnn_forward(x, h0, W_xh, W_hh, b_h)
+    step_h, step_cache = rnn_step_forward(x[:, 0], h0, W_xh, W_hh, b_h)
+    _, affine_cache = temporal_affine_forward(h, np.zeros((2, 5)), np.zeros(2))
+    with pytest.raises(TypeError, match="cache must be the RnnCache returned by rnn_forward; "
+                                        "got RnnStepCache"):
+        rnn_backward(h, step_cache)
+    with pytest.raises(TypeError, match="cache must be the RnnCache"):
+        hidden_gradient_norms(h, tuple(cache))  # a plain tuple of the right arrays
+    with pytest.raises(TypeError, match="RnnStepCache returned by rnn_step_forward"):
+        rnn_step_backward(step_h, cache)
+    with pytest.raises(TypeError, match="TemporalAffineCache returned by "
+                                        "temporal_affine_forward"):
+        temporal_affine_backward(h, cache)
+    x_, h0_, *_ = cache  # still unpacks as a tuple, as CS231n-style code expects
+    assert x_ is x and h0_ is h0 and affine_cache.W.shape == (2, 5)
+
+
 def test_nothing_modifies_its_arguments():
     args = good_args()
     copies = [a.copy() for a in args]

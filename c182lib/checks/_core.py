@@ -313,13 +313,15 @@ def _compare(got, expected, labels, label, rtol, atol) -> str | None:
 
 
 def _copied(value):
-    """``value`` with every array in it copied, inside tuples, lists and dicts too."""
+    """``value`` with every array in it copied, inside tuples (named ones keep their type, as
+    the caches of the layers), lists and dicts too."""
     if isinstance(value, np.ndarray):
         return value.copy()
     if isinstance(value, dict):
         return {k: _copied(v) for k, v in value.items()}
     if isinstance(value, tuple):
-        return tuple(_copied(v) for v in value)
+        copies = [_copied(v) for v in value]
+        return type(value)(*copies) if hasattr(value, "_fields") else tuple(copies)
     if isinstance(value, list):
         return [_copied(v) for v in value]
     return value
