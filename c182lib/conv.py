@@ -560,10 +560,10 @@ class _Scratch(threading.local):
 
     Allocating megabytes anew on every call can cost more than the call: depending on what
     else the process allocated, glibc returns such blocks to the system when they are freed,
-    and the next call page-faults them in again. Measured on the benchmark's first shape in a
-    process without PyTorch: 4.1-4.6 ms per forward pass with fresh buffers against 0.9 ms.
-    PyTorch's allocator keeps freed blocks for the same reason. Buffers of more than
-    ``4 * _CHUNK_BYTES`` (one huge image) are not kept.
+    and the next call page-faults them in again. Measured on the benchmark's first shape, in
+    a process that also ran other chunk sizes: forward+backward 6-12 ms with fresh chunk
+    buffers, 3.7 ms with kept ones. PyTorch's allocator keeps freed blocks for the same
+    reason. Buffers of more than ``4 * _CHUNK_BYTES`` (one huge image) are not kept.
     """
 
     def __init__(self):
