@@ -8,6 +8,8 @@ PyTorch is limited to the number of threads NumPy's BLAS uses, so both get the s
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import numpy as np
 
@@ -37,6 +39,48 @@ def _torch_candidates(x, w, b, dout, stride, padding) -> dict:
         conv2d(xt, wt, bt, stride=stride, padding=padding).backward(dout_t)
 
     return {"torch fwd": forward, "torch fwd+bwd": forward_backward}
+
+
+# Run in a new interpreter that never imports PyTorch, as a student's kernel: the time per call
+# there also shows whether the allocator hands memory back to the system between calls (then
+# every call page-faults its buffers in again).
+_FRESH_PROCESS = """
+import resource, statistics, sys, time
+import numpy as np
+from c182lib.conv import conv2d_backward, conv2d_forward
+x_shape, w_shape, stride, padding = eval(sys.argv[1])
+rng = np.random.default_rng(0)
+x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
+b = rng.standard_normal(w_shape[0])
+dout = rng.standard_normal(conv2d_forward(x, w, b, stride, padding)[0].shape)
+calls = {"fwd": lambda: conv2d_forward(x, w, b, stride, padding),
+         "fwd+bwd": lambda: conv2d_backward(dout, conv2d_forward(x, w, b, stride, padding)[1])}
+for name, call in calls.items():
+    call()
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    seconds = []
+    for _ in range(30):
+        start = time.perf_counter()
+        call()
+        seconds.append(time.perf_counter() - start)
+    faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults) / 30
+    print(name, statistics.median(seconds), faults)
+"""
+
+
+def _fresh_process_rows(x_shape, w_shape, stride, padding) -> list[str]:
+    """Median time and page faults per call of the fast layer in a new process without torch."""
+    if sys.platform == "win32":  # no resource module
+        return []
+    result = subprocess.run([sys.executable, "-c", _FRESH_PROCESS,
+                             repr((x_shape, w_shape, stride, padding))],
+                            capture_output=True, text=True, check=True)
+    rows = []
+    for line in result.stdout.splitlines():
+        name, seconds, faults = line.split()
+        rows.append(report_row(f"fast {name}, new process without PyTorch", float(seconds))
+                    + f" ({float(faults):.0f} page faults per call)")
+    return rows
 
 
 def run(matmul_gflops: float) -> None:
@@ -85,4 +129,6 @@ def run(matmul_gflops: float) -> None:
         print(f"  fast fwd: {gflops:.1f} GFLOP/s = {gflops / matmul_gflops:.0%} of np.matmul's "
               f"{matmul_gflops:.1f}; {naive / times['fast fwd'].median:.0f}x faster than naive "
               f"(target >= 1000x on the first shape)")
+        for row in _fresh_process_rows(x_shape, w_shape, stride, padding):
+            print(row)
     print(f"1-minute load average after: {os.getloadavg()[0]:.2f}")
