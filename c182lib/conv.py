@@ -708,7 +708,8 @@ def conv2d_forward(x, w, b, stride=1, padding=0, dilation=1) -> tuple[np.ndarray
     cols = _scratch.zeros("forward cols", (n_taps + 1, chunk, n_positions), dtype, geometry)
     cols[n_taps] = 1
     cols_by_tap = cols[:n_taps].reshape(n_channels, kh, kw, chunk, *out_hw)  # a view
-    products = _scratch.zeros("forward products", (n_filters, chunk * n_positions), dtype)
+    if chunk > 1:  # one image per chunk is multiplied straight into out (below)
+        products = _scratch.zeros("forward products", (n_filters, chunk * n_positions), dtype)
     out = np.empty((n_images, n_filters, n_positions), dtype=dtype)
     for start in range(0, n_images, chunk):
         stop = min(start + chunk, n_images)
