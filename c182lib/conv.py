@@ -654,10 +654,10 @@ def conv2d_forward(x, w, b, stride=1, padding=0, dilation=1) -> tuple[np.ndarray
     ``(N, F, H_out, W_out)``. The bias is folded into the product (the "bias trick"): ``b`` is
     appended to ``w.reshape(F, -1)`` as one more column and a row of ones to ``cols``, so that
     ``[W | b] @ [cols; 1] = W @ cols + b``, which saves a pass over the output. The columns
-    of about 2 MiB of images are built and multiplied at a time (every image at once for
-    small batches), so they are still in the CPU cache when the product reads them; the
-    result is the same as for the whole ``cols`` at once. The backward pass rebuilds the
-    columns instead of keeping them in the cache.
+    are built and multiplied for as many images at a time as fit in 4 MiB (at least one
+    image; every image at once for small batches), so they are still in the CPU cache when
+    the product reads them; the result is the same as for the whole ``cols`` at once. The
+    backward pass rebuilds the columns instead of keeping them in the cache.
 
     Parameters
     ----------
