@@ -532,6 +532,8 @@ class Conv2dCache(NamedTuple):
     ``stride``, ``padding``, ``dilation`` are ``(rows, cols)`` pairs. The `im2col` matrix is
     not kept: the backward pass rebuilds it chunk by chunk, as PyTorch's CPU convolution
     does, which costs one more pass of copies and keeps the cache as small as its inputs.
+    Like any reference, it sees later in-place changes: do not modify ``x`` or ``w`` between
+    the forward and the backward pass.
     """
 
     x: np.ndarray
@@ -697,7 +699,7 @@ def conv2d_forward(x, w, b, stride=1, padding=0, dilation=1) -> tuple[np.ndarray
     (n_images, n_channels), (n_filters, _, kh, kw) = x.shape[:2], w.shape
     n_taps, n_positions = n_channels * kh * kw, out_hw[0] * out_hw[1]
     dtype = np.result_type(x, w, b)
-    x = x.astype(dtype, copy=False)
+    x_work = x.astype(dtype, copy=False)
     taps = list(_taps(x.shape[2:], (kh, kw), stride, padding, dilation, out_hw))
     w_and_b = np.concatenate([w.reshape(n_filters, n_taps), b[:, None]], axis=1).astype(
         dtype, copy=False)                                              # (F, C*KH*KW + 1)
@@ -714,7 +716,7 @@ def conv2d_forward(x, w, b, stride=1, padding=0, dilation=1) -> tuple[np.ndarray
     for start in range(0, n_images, chunk):
         stop = min(start + chunk, n_images)
         m = stop - start
-        _fill_cols(cols_by_tap[:, :, :, :m], x[start:stop], taps)
+        _fill_cols(cols_by_tap[:, :, :, :m], x_work[start:stop], taps)
         chunk_cols = cols[:, :m].reshape(n_taps + 1, m * n_positions)
         if m == 1:  # (F, P) is already the layout of out[start]: no reordering copy
             np.matmul(w_and_b, chunk_cols, out=out[start])

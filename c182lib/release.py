@@ -46,11 +46,13 @@ from __future__ import annotations
 import argparse
 import copy
 import os
+import re
 import sys
 import time
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import unquote
 
 import nbformat
 from nbclient import NotebookClient
@@ -61,6 +63,8 @@ BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
 CODE_STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
 TEXT_STUB = ("YOUR ANSWER HERE",)
+# The name in a markdown link or HTML src to a cell attachment, up to where the link ends.
+_ATTACHMENT_LINK = re.compile(r"""attachment:([^\s)"'>]+)""")
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
@@ -163,6 +167,8 @@ def replace_solutions(source: str, stub: Sequence[str]) -> tuple[str, list[list[
                     f"{END_SOLUTION!r} without a matching {BEGIN_SOLUTION!r}", line=number
                 )
             begin_line = None
+            if stub:  # the stub's last line ends as the END line did: no "\r" at a cell's end
+                kept[-1] = kept[-1].removesuffix("\r") + ("\r" if line.endswith("\r") else "")
         elif "BEGIN SOLUTION" in text or "END SOLUTION" in text:
             raise MarkerError(
                 f"malformed marker {text!r}: a marker line must be exactly {BEGIN_SOLUTION!r} "
@@ -214,8 +220,9 @@ def student_notebook(nb: NotebookNode, name: str = "<notebook>") -> NotebookNode
             first_exercise = index
         if regions and "attachments" in cell:
             # An image pasted into an answer lives in the cell's attachments, not its source.
+            referenced = {unquote(name) for name in _ATTACHMENT_LINK.findall(cell.source)}
             cell.attachments = {key: value for key, value in cell.attachments.items()
-                                if f"attachment:{key}" in cell.source}
+                                if key in referenced}
             if not cell.attachments:
                 del cell["attachments"]
     if first_exercise is not None:

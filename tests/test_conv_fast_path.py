@@ -58,9 +58,13 @@ def test_backward_from_fast_and_naive_caches_agree(x_shape, w_shape, stride, pad
 def test_the_cache_holds_the_arguments_not_the_columns():
     rng = np.random.default_rng(2)
     x, w, b = rng.standard_normal((2, 3, 6, 6)), rng.standard_normal((4, 3, 3, 3)), np.zeros(4)
-    _, cache = conv2d_forward(x, w, b, padding=1)
-    assert cache.x is x and cache.w is w and cache.b is b  # references, no copies
-    assert cache == conv2d_forward_naive(x, w, b, padding=1)[1]
+    for x_dtype in (np.float64, np.float32):  # a float32 x is not converted in the cache
+        x = x.astype(x_dtype)
+        _, cache = conv2d_forward(x, w, b, padding=1)
+        _, naive_cache = conv2d_forward_naive(x, w, b, padding=1)
+        for fast, naive, argument in zip(cache[:3], naive_cache[:3], (x, w, b), strict=True):
+            assert fast is naive is argument                      # references, no copies
+        assert cache[3:] == naive_cache[3:] == ((1, 1), (1, 1), (1, 1))
 
 
 @given(geometry=geometry_2d(max_batch=7), seed=st.integers(0, 2**16),

@@ -110,9 +110,17 @@ def test_attachments_only_a_solution_used_are_dropped():
     only_answer = v4.new_markdown_cell(
         "### BEGIN SOLUTION\n![answer](attachment:answer.png)\n### END SOLUTION")
     only_answer.attachments = {"answer.png": {"image/png": "AAAA"}}
-    student = student_notebook(notebook(cell, only_answer))
+    # A name that starts another name, and a percent-encoded link.
+    prefix = v4.new_markdown_cell(
+        "![g](attachment:plot.png.given) <img src=\"attachment:my%20plot.png\">\n"
+        "### BEGIN SOLUTION\n![a](attachment:plot.png)\n### END SOLUTION")
+    prefix.attachments = {"plot.png": {"image/png": "AAAA"},
+                          "plot.png.given": {"image/png": "R0lG"},
+                          "my plot.png": {"image/png": "R0lG"}}
+    student = student_notebook(notebook(cell, only_answer, prefix))
     assert student.cells[0].attachments == {"given.png": {"image/png": "R0lG"}}
     assert "attachments" not in student.cells[1]
+    assert sorted(student.cells[2].attachments) == ["my plot.png", "plot.png.given"]
     assert "AAAA" not in nbformat.writes(student)
     nbformat.validate(student)
 
@@ -121,6 +129,12 @@ def test_stub_lines_keep_crlf_line_ends():
     nb = notebook(code("x = 1\r\n### BEGIN SOLUTION\r\ny = 2\r\n### END SOLUTION\r\nz = 3"))
     source = student_notebook(nb).cells[0].source
     assert source == "x = 1\r\n# YOUR CODE HERE\r\nraise NotImplementedError()\r\nz = 3"
+    # A region closing the cell: its last line has no line end, nor has the stub's.
+    nb = notebook(code("x = 1\r\n### BEGIN SOLUTION\r\ny = 2\r\n### END SOLUTION"),
+                  v4.new_markdown_cell("Q\r\n### BEGIN SOLUTION\r\nA\r\n### END SOLUTION"))
+    cells = student_notebook(nb).cells
+    assert cells[0].source == "x = 1\r\n# YOUR CODE HERE\r\nraise NotImplementedError()"
+    assert cells[1].source == "Q\r\nYOUR ANSWER HERE"
 
 
 def test_region_closing_the_cell_and_empty_region():
