@@ -116,6 +116,21 @@ def test_avgpool_matches_loops(case):
     np.testing.assert_allclose(avgpool2d_backward(dout, cache), ref_dx, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize(("kernel", "stride"), [
+    ((3, 2), (2, 2)),  # windows overlap along rows only
+    ((2, 3), (2, 2)),  # along columns only
+    ((2, 2), (3, 1)),  # along columns only, rows skipped
+    ((2, 2), (2, 2)),  # no overlap: the backward pass writes instead of adding
+])
+def test_avgpool_backward_overlap_along_one_axis(kernel, stride):
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((2, 3, 7, 8))
+    out, cache = avgpool2d_forward(x, kernel, stride)
+    dout = rng.standard_normal(out.shape)
+    _, _, ref_dx = loop_pool(x, dout, kernel, stride, (0, 0), "avg")
+    np.testing.assert_allclose(avgpool2d_backward(dout, cache), ref_dx, rtol=1e-12, atol=1e-12)
+
+
 # ---------------------------------------------------------------- independent NumPy references
 
 
