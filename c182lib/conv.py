@@ -588,6 +588,24 @@ class _Scratch(threading.local):
 _scratch = _Scratch()
 
 
+def _columns_with_ones(name: str, x_chw, kernel_hw, stride, padding, dilation, out_hw,
+                       chunk: int, dtype) -> tuple[np.ndarray, np.ndarray]:
+    """A kept buffer for the im2col columns of ``chunk`` images and a row of ones.
+
+    Returns ``cols``, shape ``(C*KH*KW + 1, chunk, H_out*W_out)`` with ``cols[-1] == 1``, and
+    ``cols_by_tap``, the view of ``cols[:-1]`` that `_fill_cols` writes, shape
+    ``(C, KH, KW, chunk, H_out, W_out)``. Entries on the padding are never written, so they
+    keep their zero from chunk to chunk and from call to call (the buffer is reused only for
+    the same geometry).
+    """
+    n_channels, kernel_hw = x_chw[0], tuple(kernel_hw)
+    n_taps = n_channels * kernel_hw[0] * kernel_hw[1]
+    geometry = (tuple(x_chw[1:]), kernel_hw, stride, padding, dilation)  # where the padding is
+    cols = _scratch.zeros(name, (n_taps + 1, chunk, out_hw[0] * out_hw[1]), dtype, geometry)
+    cols[n_taps] = 1
+    return cols, cols[:n_taps].reshape(n_channels, *kernel_hw, chunk, *out_hw)
+
+
 def conv2d_forward_naive(x, w, b, stride=1, padding=0, dilation=1) -> tuple[np.ndarray,
                                                                              Conv2dCache]:
     """2-D convolution layer, one output value at a time (the textbook loops).
@@ -704,12 +722,8 @@ def conv2d_forward(x, w, b, stride=1, padding=0, dilation=1) -> tuple[np.ndarray
     w_and_b = np.concatenate([w.reshape(n_filters, n_taps), b[:, None]], axis=1).astype(
         dtype, copy=False)                                              # (F, C*KH*KW + 1)
     chunk = _images_per_chunk(n_images, (n_taps + 1) * n_positions * dtype.itemsize)
-    # One chunk's im2col columns and the row of ones. Entries on the padding are never
-    # written, so they keep their zero from chunk to chunk and from call to call.
-    geometry = (x.shape[2:], (kh, kw), stride, padding, dilation)  # where the padding is
-    cols = _scratch.zeros("forward cols", (n_taps + 1, chunk, n_positions), dtype, geometry)
-    cols[n_taps] = 1
-    cols_by_tap = cols[:n_taps].reshape(n_channels, kh, kw, chunk, *out_hw)  # a view
+    cols, cols_by_tap = _columns_with_ones("forward cols", x.shape[1:], (kh, kw), stride,
+                                           padding, dilation, out_hw, chunk, dtype)
     if chunk > 1:  # one image per chunk is multiplied straight into out (below)
         products = _scratch.zeros("forward products", (n_filters, chunk * n_positions), dtype)
     out = np.empty((n_images, n_filters, n_positions), dtype=dtype)
@@ -781,10 +795,8 @@ def conv2d_backward(dout, cache: Conv2dCache) -> tuple[np.ndarray, np.ndarray, n
     # columns' gradient.
     chunk = _images_per_chunk(n_images,
                               (2 * n_taps + 1 + n_filters) * n_positions * dtype.itemsize)
-    geometry = ((h, width), (kh, kw), stride, padding, dilation)  # where the padding is
-    cols = _scratch.zeros("backward cols", (n_taps + 1, chunk, n_positions), dtype, geometry)
-    cols[n_taps] = 1
-    cols_by_tap = cols[:n_taps].reshape(n_channels, kh, kw, chunk, *out_hw)  # a view
+    cols, cols_by_tap = _columns_with_ones("backward cols", x.shape[1:], (kh, kw), stride,
+                                           padding, dilation, out_hw, chunk, dtype)
     dout_by_filter = _scratch.zeros("backward dout", (n_filters, chunk, n_positions), dtype)
     dcols = _scratch.zeros("backward dcols", (n_taps, chunk * n_positions), dtype)
     dx = np.zeros(x.shape, dtype=dtype)
