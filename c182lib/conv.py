@@ -606,13 +606,8 @@ def _columns_with_ones(name: str, x_chw, kernel_hw, stride, padding, dilation, o
     return cols, cols[:n_taps].reshape(n_channels, *kernel_hw, chunk, *out_hw)
 
 
-def conv2d_forward_naive(x, w, b, stride=1, padding=0, dilation=1) -> tuple[np.ndarray,
-                                                                             Conv2dCache]:
-    """2-D convolution layer, one output value at a time (the textbook loops).
-
-    Slow (four nested Python loops), but the formula is visible in the code. Use
-    `conv2d_forward` for anything but tiny inputs; both give the same result.
-
+# The Parameters, Returns and Raises sections of both 2-D layers (`_with_layer_sections`).
+_LAYER_SECTIONS = """
     Parameters
     ----------
     x : array_like, shape (N, C, H, W)
@@ -645,6 +640,23 @@ def conv2d_forward_naive(x, w, b, stride=1, padding=0, dilation=1) -> tuple[np.n
         shape (F,), stride/kernel below 1, negative padding, or output size below 1.
     TypeError
         Boolean, complex or non-numeric arrays; non-integer stride/padding/dilation.
+"""
+
+
+def _with_layer_sections(function):
+    """Append `_LAYER_SECTIONS` to the docstring of a 2-D layer, so `help` shows them."""
+    if function.__doc__ is not None:  # None under python -OO
+        function.__doc__ = function.__doc__.rstrip() + "\n" + _LAYER_SECTIONS
+    return function
+
+
+@_with_layer_sections
+def conv2d_forward_naive(x, w, b, stride=1, padding=0, dilation=1) -> tuple[np.ndarray,
+                                                                             Conv2dCache]:
+    """2-D convolution layer, one output value at a time (the textbook loops).
+
+    Slow (four nested Python loops), but the formula is visible in the code. Use
+    `conv2d_forward` for anything but tiny inputs; both give the same result.
     """
     x, w, b, stride, padding, dilation, (h_out, w_out) = _check_conv2d(
         x, w, b, stride, padding, dilation)
@@ -663,6 +675,7 @@ def conv2d_forward_naive(x, w, b, stride=1, padding=0, dilation=1) -> tuple[np.n
     return out, Conv2dCache(x, w, b, stride, padding, dilation)
 
 
+@_with_layer_sections
 def conv2d_forward(x, w, b, stride=1, padding=0, dilation=1) -> tuple[np.ndarray, Conv2dCache]:
     """2-D convolution layer, fast: `im2col` and a matrix product, a few images at a time.
 
@@ -678,39 +691,6 @@ def conv2d_forward(x, w, b, stride=1, padding=0, dilation=1) -> tuple[np.ndarray
     image; every image at once for small batches), so they are still in the CPU cache when
     the product reads them; the result is the same as for the whole ``cols`` at once. The
     backward pass rebuilds the columns instead of keeping them in the cache.
-
-    Parameters
-    ----------
-    x : array_like, shape (N, C, H, W)
-        Input batch.
-    w : array_like, shape (F, C, KH, KW)
-        ``F`` filters.
-    b : array_like, shape (F,)
-        One bias per filter. Required: pass ``np.zeros(F)`` for a layer without bias (the
-        backward pass always returns ``db``, as in the CS231n layers).
-    stride : int or (int, int), optional
-        Step between windows, one value or ``(rows, cols)`` (>= 1).
-    padding : int or (int, int), optional
-        Zeros added on each side of each spatial axis (>= 0).
-    dilation : int or (int, int), optional
-        Spacing between kernel taps (>= 1; 1 means adjacent, as in PyTorch).
-
-    Returns
-    -------
-    out : ndarray, shape (N, F, H_out, W_out)
-        ``out[n, f, oh, ow] = b[f] + sum_{c,i,j} w[f,c,i,j] * x_padded[n, c, oh*SH + i*DH,
-        ow*SW + j*DW]``, with ``H_out = floor((H + 2*PH - DH*(KH-1) - 1) / SH) + 1`` and
-        likewise ``W_out``. Float32 if all of ``x, w, b`` are float32, else float64.
-    cache : Conv2dCache
-        For `conv2d_backward`.
-
-    Raises
-    ------
-    ValueError
-        Wrong number of dimensions, channel mismatch between ``x`` and ``w``, ``b`` not of
-        shape (F,), stride/kernel below 1, negative padding, or output size below 1.
-    TypeError
-        Boolean, complex or non-numeric arrays; non-integer stride/padding/dilation.
     """
     x, w, b, stride, padding, dilation, out_hw = _check_conv2d(
         x, w, b, stride, padding, dilation)

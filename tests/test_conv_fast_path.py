@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import threading
 from unittest import mock
 
@@ -135,3 +136,11 @@ def test_scratch_buffers_are_per_thread_and_bounded():
     huge = (4 * conv._CHUNK_BYTES // 8 + 1,)
     assert conv._scratch.zeros("test huge", huge, np.float64) is not conv._scratch.zeros(
         "test huge", huge, np.float64)                                  # too large to keep
+
+
+@pytest.mark.parametrize("layer", [conv2d_forward, conv2d_forward_naive])
+def test_both_layers_document_their_parameters(layer):
+    doc = inspect.getdoc(layer)
+    for section in ("Parameters", "Returns", "Raises", "dilation : int or (int, int)"):
+        assert doc.count(section) == 1, section
+    assert "\n\n\n" not in doc
