@@ -49,6 +49,14 @@ def geometry_1d(draw):
     return n, k, s, p, d
 
 
+def corr1d_arrays(geometry, seed):
+    """Random x (n,), w (k,) and an upstream gradient dy (n_out,) for a 1-D ``geometry``."""
+    n, k, s, p, d = geometry
+    rng = np.random.default_rng(seed)
+    x, w = rng.standard_normal(n), rng.standard_normal(k)
+    return x, w, rng.standard_normal(conv_output_size(n, k, s, p, d))
+
+
 # ----------------------------------------------------------------------------- references
 
 
@@ -110,8 +118,7 @@ def test_corr1d_worksheet_example():
 @given(geometry=geometry_1d(), seed=SEEDS)
 def test_corr1d_matches_numpy_scipy_and_loops(geometry, seed):
     n, k, s, p, d = geometry
-    rng = np.random.default_rng(seed)
-    x, w = rng.standard_normal(n), rng.standard_normal(k)
+    x, w, _ = corr1d_arrays(geometry, seed)
     y = corr1d(x, w, s, p, d)
     np.testing.assert_allclose(y, reference_corr1d(x, w, s, p, d), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(y, loops_corr1d(x, w, s, p, d), rtol=1e-12, atol=1e-12)
@@ -156,9 +163,7 @@ def test_corr1d_backward_untiled_remainder_gets_zero_gradient():
 @given(geometry=geometry_1d(), seed=SEEDS)
 def test_corr1d_backward_matches_numerical_gradients(geometry, seed):
     n, k, s, p, d = geometry
-    rng = np.random.default_rng(seed)
-    x, w = rng.standard_normal(n), rng.standard_normal(k)
-    dy = rng.standard_normal(conv_output_size(n, k, s, p, d))
+    x, w, dy = corr1d_arrays(geometry, seed)
     dx, dw = corr1d_backward(dy, x, w, s, p, d)
     dx_num, dw_num = numerical_gradients(lambda x_, w_: corr1d(x_, w_, s, p, d), (x, w), dy)
     assert rel_error(dx, dx_num) < 1e-7
@@ -169,9 +174,7 @@ def test_corr1d_backward_matches_numerical_gradients(geometry, seed):
 @given(geometry=geometry_1d(), seed=SEEDS)
 def test_corr1d_backward_matches_the_matrix(geometry, seed):
     n, k, s, p, d = geometry
-    rng = np.random.default_rng(seed)
-    x, w = rng.standard_normal(n), rng.standard_normal(k)
-    dy = rng.standard_normal(conv_output_size(n, k, s, p, d))
+    x, w, dy = corr1d_arrays(geometry, seed)
     dx, dw = corr1d_backward(dy, x, w, s, p, d)
     np.testing.assert_allclose(dx, conv_matrix_1d(n, w, s, p, dilation=d).T @ dy,
                                rtol=1e-12, atol=1e-12)
@@ -207,8 +210,7 @@ def test_conv_matrix_1d_worksheet_problem_2():
 @given(geometry=geometry_1d(), seed=SEEDS)
 def test_conv_matrix_1d_is_the_convolution(geometry, seed):
     n, k, s, p, d = geometry
-    rng = np.random.default_rng(seed)
-    x, w = rng.standard_normal(n), rng.standard_normal(k)
+    x, w, _ = corr1d_arrays(geometry, seed)
     y = loops_corr1d(x, w, s, p, d)
     np.testing.assert_allclose(conv_matrix_1d(n, w, s, p, dilation=d) @ x, y,
                                rtol=1e-12, atol=1e-12)
