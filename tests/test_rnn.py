@@ -43,6 +43,16 @@ def cell(w):
     return w["W_xh"], w["W_hh"], w["b_h"]
 
 
+def random_sequence(rng, N, T, D, H, with_h0=True):
+    """Weights, inputs x (N, T, D), h0 (N, H) or None, the forward pass and a random upstream
+    gradient: ``(x, h0, (W_xh, W_hh, b_h), h, cache, dh)``."""
+    weights = cell(make_weights(rng, D, H))
+    x = rng.standard_normal((N, T, D))
+    h0 = rng.standard_normal((N, H)) if with_h0 else None
+    h, cache = rnn_forward(x, h0, *weights)
+    return x, h0, weights, h, cache, rng.standard_normal(h.shape)
+
+
 def loop_forward(x, h0, W_xh, W_hh, b_h):
     """The worksheet's equation with column vectors, one sequence and one step at a time."""
     N, T, _ = x.shape
@@ -109,12 +119,8 @@ def test_rnn_forward_without_h0_starts_from_zeros():
 # ---------------------------------------------------------------------------------------------
 
 def check_rnn_backward(N, T, D, H, with_h0, seed):
-    rng = np.random.default_rng(seed)
-    W_xh, W_hh, b_h = cell(make_weights(rng, D, H))
-    x = rng.standard_normal((N, T, D))
-    h0 = rng.standard_normal((N, H)) if with_h0 else None
-    h, cache = rnn_forward(x, h0, W_xh, W_hh, b_h)
-    dh = rng.standard_normal(h.shape)
+    x, h0, (W_xh, W_hh, b_h), h, cache, dh = random_sequence(
+        np.random.default_rng(seed), N, T, D, H, with_h0)
     dx, dh0, dW_xh, dW_hh, db_h = rnn_backward(dh, cache)
     h0_value = np.zeros((N, H)) if h0 is None else h0
     numeric = numerical_gradients(lambda *args: rnn_forward(*args)[0],
@@ -156,12 +162,8 @@ def test_rnn_step_backward_numerical(N):
 
 def test_rnn_backward_equals_textbook_step_loop():
     """The hoisted matrix products after the loop equal summing rnn_step_backward per step."""
-    rng = np.random.default_rng(2)
-    W_xh, W_hh, b_h = cell(make_weights(rng, 3, 4))
-    x = rng.standard_normal((2, 7, 3))
-    h0 = rng.standard_normal((2, 4))
-    h, cache = rnn_forward(x, h0, W_xh, W_hh, b_h)
-    dh = rng.standard_normal(h.shape)
+    x, h0, (W_xh, W_hh, b_h), h, cache, dh = random_sequence(np.random.default_rng(2),
+                                                             2, 7, 3, 4)
     dx, dh0, dW_xh, dW_hh, db_h = rnn_backward(dh, cache)
 
     h_prev = np.concatenate([h0[:, None], h[:, :-1]], axis=1)
@@ -381,12 +383,8 @@ def test_many_to_one_is_the_last_output_of_many_to_many():
 
 def test_hidden_gradient_norms_match_numerical_gradients_of_every_state():
     """||dL/dh_t|| by perturbing h_t and re-running the recurrence from step t + 1."""
-    rng = np.random.default_rng(11)
-    W_xh, W_hh, b_h = cell(make_weights(rng, 2, 3))
-    x = rng.standard_normal((2, 5, 2))
-    h0 = rng.standard_normal((2, 3))
-    h, cache = rnn_forward(x, h0, W_xh, W_hh, b_h)
-    dh = rng.standard_normal(h.shape)
+    x, h0, (W_xh, W_hh, b_h), h, cache, dh = random_sequence(np.random.default_rng(11),
+                                                             2, 5, 2, 3)
     norms = hidden_gradient_norms(dh, cache)
     assert norms.shape == (6,)
     states = np.concatenate([h0[:, None], h], axis=1)  # h_0, ..., h_T
@@ -692,13 +690,9 @@ def test_nothing_modifies_its_arguments():
 @pytest.mark.parametrize(("N", "T", "with_h0"), [(1, 1, False), (3, 7, True), (2, 5, False)])
 def test_matches_torch_rnn_forward_and_backward(N, T, with_h0):
     torch = pytest.importorskip("torch")
-    rng = np.random.default_rng(21)
     D, H = 3, 5
-    W_xh, W_hh, b_h = cell(make_weights(rng, D, H))
-    x = rng.standard_normal((N, T, D))
-    h0 = rng.standard_normal((N, H)) if with_h0 else None
-    h, cache = rnn_forward(x, h0, W_xh, W_hh, b_h)
-    dh = rng.standard_normal(h.shape)
+    x, h0, (W_xh, W_hh, b_h), h, cache, dh = random_sequence(np.random.default_rng(21),
+                                                             N, T, D, H, with_h0)
     dx, dh0, dW_xh, dW_hh, db_h = rnn_backward(dh, cache)
 
     rnn = torch.nn.RNN(D, H, nonlinearity="tanh", batch_first=True, dtype=torch.float64)
