@@ -21,6 +21,7 @@ from c182lib.checks._core import (
     check_part,
     check_value,
     describe_difference,
+    describe_wrong_answer,
     matches,
     matching_suspect,
     report,
@@ -280,7 +281,7 @@ def test_matching_suspect_skips_suspects_that_do_not_apply():
 
 
 @pytest.mark.parametrize("got, message", [
-    (None, "output: expected a number, got None"),
+    (None, "output: got None (does the function end without `return`?)"),
     ("3", "output: expected a number, got '3'"),
     (3.5, "output: got 3.5, expected 3"),
     (np.array([3]), "output: wrong shape (1,), expected ()"),
@@ -291,11 +292,12 @@ def test_describe_difference_of_an_integer_explains_any_answer(got, message):
 
 
 def test_an_int_check_survives_none_and_strings(capsys):
-    for bad in (None, "3"):
+    for bad, problem in ((None, "got None (does the function end without `return`?)"),
+                         ("3", "expected a number, got '3'")):
         ok, out = run(capsys, check_function, "my_size", lambda n, bad=bad: bad,
                       lambda n: n - 1, [Case("n=4", (4,))])
         assert ok is False
-        assert out == f"FAIL my_size: case 'n=4'\n  output: expected a number, got {bad!r}\n"
+        assert out == f"FAIL my_size: case 'n=4'\n  output: {problem}\n"
 
 
 @pytest.mark.parametrize("answer, verdict, hint", [
@@ -322,9 +324,9 @@ PARTS = {"a": ("side of the output", 3, {4: "one too many."}, "n - k + 1."),
 
 @pytest.mark.parametrize("part, answer, ok, printed", [
     ("a", 3, True, "PASS Problem 1 a: side of the output: 3\n"),
-    ("a", 4, False, "FAIL Problem 1 a: side of the output: answer: got 4, expected 3\n"
+    ("a", 4, False, "FAIL Problem 1 a: side of the output: answer: 4 is not right\n"
                     "  hint: one too many.\n"),
-    ("a", 5, False, "FAIL Problem 1 a: side of the output: answer: got 5, expected 3\n"
+    ("a", 5, False, "FAIL Problem 1 a: side of the output: answer: 5 is not right\n"
                     "  hint: n - k + 1.\n"),
     ("b", None, False, "TODO Problem 1 b: number of filters: no answer yet\n"),
 ])
@@ -339,6 +341,34 @@ def test_check_part_refuses_an_unknown_part_naming_the_parts():
 
 def test_check_value_of_a_number_accepts_a_zero_dimensional_array(capsys):
     assert run(capsys, check_value, "count", np.array(750), 750)[0] is True
+
+
+@pytest.mark.parametrize("answer, expected, problem", [
+    (760, 750, "answer: 760 is not right"),
+    (760.5, 750, "answer: 760.5 is not right"),
+    ((26, 28, 1), (28, 28, 1), "answer[0] = 26 is not right"),
+    ((26, 26, 3), (28, 28, 1), "answer[0] = 26 and answer[1] = 26 and answer[2] = 3 are not right"),
+    ((112, 112), (112, 112, 64), "answer: expected a tuple of 3 numbers, got (112, 112)"),
+    (np.array([[1, 2], [3, 4]]), np.array([[1, 2], [3, 5]]),
+     "answer: the entries at (1, 1) are not right"),
+    (np.arange(3), np.arange(4), "answer: expected an array of shape (4,), got array([0, 1, 2])"),
+    (False, 0, "answer: write numbers, not True or False; got False"),
+    ((True, 2), (1, 2), "answer: write numbers, not True or False; got (True, 2)"),
+    (np.array(28), (28, 28, 3), "answer: expected a tuple of 3 numbers, got array(28)"),
+    (10**400, 28, "answer: expected a number, got " + str(10**400)),
+    ("28", 28, "answer: write numbers, not text; got '28'"),
+    (("28", 28, 3), (28, 28, 3), "answer: write numbers, not text; got ('28', 28, 3)"),
+])
+def test_a_wrong_written_answer_is_located_but_not_revealed(capsys, answer, expected, problem):
+    ok, out = run(capsys, check_value, "q", answer, expected)
+    assert (ok, out) == (False, f"FAIL q: {problem}\n")
+    assert describe_wrong_answer(answer, expected) == problem
+
+
+def test_a_right_written_answer_in_any_form_passes():
+    for answer in ((28, 28, 3), [28.0, 28.0, 3.0], np.array([28, 28, 3])):
+        assert describe_wrong_answer(answer, (28, 28, 3)) is None
+    assert describe_wrong_answer(np.float64(750.0), 750) is None
 
 
 def test_report(capsys):
@@ -371,3 +401,55 @@ def test_arguments_are_copied_and_caches_keep_their_type():
     for original, copy in zip(cache, copied[1][0], strict=True):
         assert copy is not original and np.array_equal(copy, original)
     assert copied[0] is not args[0] and isinstance(copied[1], list)
+
+
+def test_a_hint_that_raises_on_a_malformed_output_is_dropped_not_raised(capsys):
+    def crashing_hint(case, got):
+        return f"you returned {np.shape(got)}"  # raises on a ragged list
+
+    ok, out = run(capsys, check_function, "my_pool", lambda x: [[1.0, 2.0], [3.0]],
+                  lambda x: np.zeros((2, 2)), [Case("2x2", (0,))],
+                  suspects=[("never", lambda case: np.shape([[1], []]))],
+                  fallback=crashing_hint)
+    assert ok is False
+    assert out == ("FAIL my_pool: case '2x2'\n  output: expected an array of shape (2, 2), got "
+                   "[[1.0, 2.0], [3.0]]\n")
+
+
+def test_an_on_error_hint_that_raises_is_dropped(capsys):
+    def broken(x):
+        raise ZeroDivisionError("boom")
+
+    ok, out = run(capsys, check_function, "f", broken, lambda x: x, [Case("c", (1,))],
+                  on_error=lambda case, err: 1 / 0)
+    assert ok is False and "raised ZeroDivisionError: boom" in out and "hint" not in out
+
+
+def test_a_suspect_ruled_out_by_a_passed_case_gives_no_hint(capsys):
+    """The student's x + 1 agrees with the reference x ** 2 - 1 at x = 2 (3) but not at x = 3.
+    The suspect "x ** 2 forgot the - 1" explains the failing case only by coincidence
+    (x ** 2 = 9 is not 4 either); a suspect that gives x + 1 on the failing case but would have
+    got x = 2 wrong is not the student's mistake."""
+    reference = lambda x: x ** 2 - 1  # noqa: E731
+    suspects = [("ruled out: would have failed x=2", lambda case: {2: 4, 3: 4}[case.args[0]]),
+                ("consistent: x + 1", lambda case: case.args[0] + 1)]
+    ok, out = run(capsys, check_function, "f", lambda x: x + 1, reference,
+                  [Case("x=2", (2,)), Case("x=3", (3,))], suspects=suspects)
+    assert ok is False
+    assert out.splitlines()[-1] == "  hint: consistent: x + 1"
+    assert matching_suspect(4, Case("x=3", (3,)), suspects[:1],
+                            passed=[(Case("x=2", (2,)), 3)]) is None
+    assert matching_suspect(4, Case("x=3", (3,)), suspects[:1]) == suspects[0][0]
+
+
+@pytest.mark.parametrize("got, detail", [
+    (None, "None (does the function end without `return`?)"),
+    (np.zeros(3), "an array of shape (3,)"),
+    ((np.zeros(3),), "a tuple of 1 item"),
+    ([1, 2, 3], "a list of 3 items"),
+    (7, "a int"),
+])
+def test_a_missing_tuple_says_what_came_back(capsys, got, detail):
+    ok, out = run(capsys, check_function, "f", lambda: got, lambda: (1.0, 2.0), [Case("c")],
+                  labels=("dx", "dw"))
+    assert out == f"FAIL f: case 'c'\n  expected a tuple of 2 items (dx, dw), got {detail}\n"

@@ -54,6 +54,21 @@ def _fmt(value) -> str:
     return repr(value)
 
 
+def _items(count: int) -> str:
+    return f"{count} item" if count == 1 else f"{count} items"
+
+
+def _kind(value) -> str:
+    """What ``value`` is, for a message: ``a tuple of 2 items``, ``an array of shape (3,)``."""
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {_items(len(value))}"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    if value is None:
+        return "None (does the function end without `return`?)"
+    return f"a {type(value).__name__}"
+
+
 def describe_difference(got, expected, label: str = "output", rtol: float = 1e-6,
                         atol: float = 1e-8) -> str | None:
     """Explain how ``got`` differs from ``expected``, or return None when they match.
@@ -63,10 +78,11 @@ def describe_difference(got, expected, label: str = "output", rtol: float = 1e-6
     of differing entries, and the largest relative error. Tuples/lists are compared item by item
     and the message names the item (e.g. ``dw``).
     """
+    if got is None:
+        return f"{label}: got None (does the function end without `return`?)"
     if isinstance(expected, (tuple, list)) and not isinstance(expected, np.ndarray):
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):
-            n_got = len(got) if isinstance(got, (tuple, list)) else "not a tuple"
-            return f"{label}: expected a tuple of {len(expected)} items, got {n_got}"
+            return f"{label}: expected a tuple of {_items(len(expected))}, got {_kind(got)}"
         for i, (g, e) in enumerate(zip(got, expected, strict=True)):
             problem = describe_difference(g, e, f"{label}[{i}]", rtol, atol)
             if problem:
@@ -124,11 +140,24 @@ def matches(got, wrong, rtol: float = 1e-6, atol: float = 1e-8) -> bool:
 
 
 def matching_suspect(got, case: Case, suspects: Sequence[Suspect], rtol: float = 1e-6,
-                     atol: float = 1e-8) -> str | None:
-    """The hint of the first suspect whose wrong result on ``case`` equals ``got``, or None."""
+                     atol: float = 1e-8, passed: Sequence[tuple[Case, object]] = ()) -> str | None:
+    """The hint of the first suspect whose wrong result on ``case`` equals ``got``, or None.
+
+    ``passed`` holds ``(case, expected output)`` for the cases the student got right: a
+    suspect whose mistake would have given a different output on one of them is not the
+    student's mistake, however well it explains the failing case.
+    """
     for hint, wrong in suspects:
         wrong_result = wrong(case)
-        if wrong_result is not None and matches(got, wrong_result, rtol, atol):
+        if wrong_result is None or not matches(got, wrong_result, rtol, atol):
+            continue
+        ruled_out = False
+        for passed_case, expected in passed:
+            wrong_there = wrong(passed_case)
+            if wrong_there is not None and not matches(expected, wrong_there, rtol, atol):
+                ruled_out = True
+                break
+        if not ruled_out:
             return hint
     return None
 
@@ -228,6 +257,7 @@ def check_function(name: str, student: Callable, reference: Callable, cases: Seq
     bool
         True when every case matches.
     """
+    passed = []
     for case in cases:
         expected = reference(*_copied(case.args), **_copied(case.kwargs))
         try:
@@ -236,34 +266,92 @@ def check_function(name: str, student: Callable, reference: Callable, cases: Seq
             return report(name, TODO, NOT_IMPLEMENTED)
         except Exception as err:  # the student's bug, reported instead of raised
             report(name, FAIL, describe_exception(case.description, err))
-            print_hint(on_error(case, err) if on_error else None)
+            print_hint(_hint_or_none(on_error, case, err))
             return False
-        problem = _compare(got, expected, labels, label, rtol, atol)
+        try:
+            problem = _compare(got, expected, labels, label, rtol, atol)
+        except Exception:  # an output too malformed to compare (ragged lists, objects, ...)
+            problem = f"{label}: cannot be compared with the expected output; got {got!r}"
         if problem:
             report(name, FAIL, f"case '{case.description}'\n  {problem}")
-            print_hint(matching_suspect(got, case, suspects, rtol, atol)
-                       or (fallback(case, got) if fallback else None))
+            print_hint(_hint_or_none(matching_suspect, got, case, suspects, rtol, atol, passed)
+                       or _hint_or_none(fallback, case, got))
             return False
+        passed.append((case, expected))
     return report(name, PASS, f"all {len(cases)} cases match")
+
+
+def _hint_or_none(find_hint: Callable[..., str | None] | None, *args) -> str | None:
+    """``find_hint(*args)``, or None if there is no ``find_hint`` or it raises: a hint guesses
+    at a mistake from the student's output, which can be malformed in ways no hint foresees,
+    and a check never raises."""
+    if find_hint is None:
+        return None
+    try:
+        return find_hint(*args)
+    except Exception:
+        return None
 
 
 def check_value(name: str, answer, expected, hint: str = "", rtol: float = 1e-9,
                 known: Mapping[object, str] | None = None) -> bool:
     """Compare a written answer (a number, shape tuple or array) with the expected one.
 
-    ``None`` means "not answered yet". On a wrong answer the hint is printed: ``known[key]``
+    ``None`` means "not answered yet". A wrong answer is reported by `describe_wrong_answer`,
+    which says which items are wrong but not what they should be (that would give the answer
+    away on the first try). Then the hint is printed: ``known[key]``
     when the answer, as an int or a tuple of ints, is one of the ``known`` wrong answers, else
     ``hint``. An array answer to a tuple question is read as a tuple.
     """
     if answer is None:
         return report(name, TODO, "no answer yet")
-    if isinstance(answer, np.ndarray) and isinstance(expected, tuple):
-        answer = tuple(answer.tolist())
-    problem = describe_difference(answer, expected, "answer", rtol=rtol, atol=0.0)
+    problem = describe_wrong_answer(answer, expected, rtol)
     if problem:
         hint = (known or {}).get(_integer_key(answer), hint)
         return report(name, FAIL, problem + (f"\n  hint: {hint}" if hint else ""))
     return report(name, PASS, f"{_fmt(expected) if np.ndim(expected) == 0 else 'correct'}")
+
+
+def describe_wrong_answer(answer, expected, rtol: float = 1e-9) -> str | None:
+    """Say what is wrong with a written answer without revealing the expected one, or None.
+
+    A number: ``answer: 760 is not right``. A tuple (a shape): which items are wrong, e.g.
+    ``answer[0] = 26 is not right``, or that it has the wrong number of items. An array: its
+    wrong shape, or the positions of the wrong entries. A 1-D array answers a tuple question.
+    True, False and strings are not numbers here.
+    """
+    if isinstance(answer, np.ndarray) and answer.ndim == 1 and isinstance(expected, tuple):
+        answer = tuple(answer.tolist())
+    items = answer if isinstance(answer, (tuple, list)) else (answer,)
+    if any(isinstance(item, (bool, np.bool_)) for item in items):
+        return f"answer: write numbers, not True or False; got {answer!r}"
+    if any(isinstance(item, str) for item in items):
+        return f"answer: write numbers, not text; got {answer!r}"
+    expected_arr = np.asarray(expected, dtype=float)
+    if isinstance(expected, tuple) and (not isinstance(answer, (tuple, list))
+                                        or len(answer) != len(expected)):
+        return f"answer: expected a tuple of {len(expected)} numbers, got {answer!r}"
+    try:
+        got = np.asarray(answer, dtype=float)
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond 1e308
+        got = None
+    if got is None or got.shape != expected_arr.shape:
+        wanted = ("a number" if expected_arr.ndim == 0
+                  else f"an array of shape {expected_arr.shape}")
+        return f"answer: expected {wanted}, got {answer!r}"
+    wrong = np.argwhere(~np.isclose(got, expected_arr, rtol=rtol, atol=0.0))
+    if len(wrong) == 0:
+        return None
+    if expected_arr.ndim == 0:
+        return f"answer: {_fmt(answer)} is not right"
+    if isinstance(expected, tuple):
+        items = [f"answer[{i}] = {_fmt(answer[i])}" for (i,) in wrong]
+        verb = "is" if len(items) == 1 else "are"
+        return f"{' and '.join(items)} {verb} not right"
+    positions = ", ".join(str(tuple(int(i) for i in index))
+                          for index in wrong[:MAX_LISTED_ENTRIES])
+    more = f" and {len(wrong) - MAX_LISTED_ENTRIES} more" if len(wrong) > MAX_LISTED_ENTRIES else ""
+    return f"answer: the entries at {positions}{more} are not right"
 
 
 # A written-answer part: (question, expected answer, known wrong answer -> hint, default hint).
@@ -296,7 +384,7 @@ def _integer_key(answer):
             return tuple(int(v) for v in values) if np.all(values == np.round(values)) else None
         value = float(answer)
         return int(value) if value.is_integer() else None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 
@@ -304,7 +392,8 @@ def _compare(got, expected, labels, label, rtol, atol) -> str | None:
     if labels is None:
         return describe_difference(got, expected, label, rtol, atol)
     if not isinstance(got, (tuple, list)) or len(got) != len(labels):
-        return f"expected a tuple ({', '.join(labels)}), got {type(got).__name__}"
+        return (f"expected a tuple of {_items(len(labels))} ({', '.join(labels)}), "
+                f"got {_kind(got)}")
     for item_label, g, e in zip(labels, got, expected, strict=True):
         problem = describe_difference(g, e, item_label, rtol, atol)
         if problem:
