@@ -50,7 +50,13 @@ def as_float_array(name: str, value, ndim: int | Sequence[int] | None = None,
 
 
 def as_int(name: str, value, minimum: int | None = None) -> int:
-    """Return ``value`` as a Python int, refusing bools, floats and values below ``minimum``."""
+    """Return ``value`` as a Python int, refusing bools, floats and values below ``minimum``.
+
+    A NumPy integer scalar or 0-d integer array (``np.int64(2)``, ``np.array(2)``) counts as
+    an int.
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]  # the NumPy scalar inside
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer; got {value!r} of type {type(value).__name__}")
     value = int(value)
@@ -60,7 +66,13 @@ def as_int(name: str, value, minimum: int | None = None) -> int:
 
 
 def as_int_pair(name: str, value, minimum: int | None = None) -> tuple[int, int]:
-    """Return an int or a pair of ints as a ``(rows, cols)`` tuple, each checked by `as_int`."""
+    """Return an int or a pair of ints as a ``(rows, cols)`` tuple, each checked by `as_int`.
+
+    Anything `as_int` accepts (including a 0-d integer array) is one value for both axes; a
+    tuple, list or 1-D array must hold exactly two.
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
     if isinstance(value, (tuple, list, np.ndarray)):
         if len(value) != 2:
             raise ValueError(f"{name} must be an integer or a pair of integers; got {value!r}")
@@ -77,7 +89,9 @@ def as_bool(name: str, value) -> bool:
 
 
 def as_positive_float(name: str, value) -> float:
-    """Return ``value`` as a finite float > 0."""
+    """Return ``value`` as a finite float > 0; a 0-d real array counts as a number."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(
             f"{name} must be a real number; got {value!r} of type {type(value).__name__}"

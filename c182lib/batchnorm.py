@@ -25,7 +25,9 @@ The convention is PyTorch's (see `update_running_stats`)::
 with m values per feature in the batch: the running variance accumulates the *unbiased* batch
 variance, while training-mode normalisation uses the biased one.
 
-The functions are pure: they return new arrays and never modify their arguments. `BatchNorm` is
+The functions are pure: they return new arrays and never modify their arguments. They compute
+in the dtype their array arguments promote to (integers count as float64): float32 if all are
+float32, float64 as soon as one is float64. `BatchNorm` is
 a thin layer object (in the style of d2l) that keeps gamma, beta and the running statistics and
 calls these functions.
 """
@@ -160,6 +162,8 @@ def batchnorm_forward(x, gamma, beta, eps: float = 1e-5) -> tuple[np.ndarray, Ba
     gamma = _check_features("gamma", gamma, x.shape[1], "(D,)")
     beta = _check_features("beta", beta, x.shape[1], "(D,)")
     eps = as_positive_float("eps", eps)
+    dtype = np.result_type(x, gamma, beta)  # statistics too in float64 unless all are float32
+    x, gamma, beta = (a.astype(dtype, copy=False) for a in (x, gamma, beta))
     mean = x.mean(axis=0)
     var = x.var(axis=0)
     inv_std = 1.0 / np.sqrt(var + eps)
@@ -201,6 +205,7 @@ def batchnorm_backward(dout, cache: BatchNormCache) -> tuple[np.ndarray, np.ndar
     x_hat, gamma, inv_std = cache.x_hat, cache.gamma, cache.inv_std
     dout = as_float_array("dout", dout, ndim=2, layout="(N, D)")
     check_shape("dout", dout, x_hat.shape, "(N, D), the forward output's shape")
+    dout = dout.astype(np.result_type(dout, x_hat), copy=False)  # dbeta too
     n = x_hat.shape[0]
     dbeta = dout.sum(axis=0)
     dgamma = (dout * x_hat).sum(axis=0)
@@ -378,6 +383,7 @@ class BatchNorm:
 
     Attributes
     ----------
+    num_features : int
     gamma, beta : ndarray, shape (num_features,)
         Start at ones and zeros.
     running_mean, running_var : ndarray, shape (num_features,)
@@ -389,7 +395,7 @@ class BatchNorm:
 
     def __init__(self, num_features: int, spatial: bool = False, eps: float = 1e-5,
                  momentum: float = 0.1):
-        size = as_int("num_features", num_features, 1)
+        size = self.num_features = as_int("num_features", num_features, 1)
         self.spatial = as_bool("spatial", spatial)
         self.eps = as_positive_float("eps", eps)
         self.momentum = _check_momentum(momentum)
@@ -411,6 +417,7 @@ class BatchNorm:
         -------
         out : ndarray, shape of ``x``
         """
+        x = self._check_input(x)
         if not self.training:
             self._cache = None
             inference = spatial_batchnorm_inference if self.spatial else batchnorm_inference
@@ -428,6 +435,20 @@ class BatchNorm:
             self.momentum)
         self._cache = cache
         return out
+
+    def _check_input(self, x) -> np.ndarray:
+        """``x`` as an array of this layer's rank whose feature (or channel) axis has
+        ``num_features`` entries, blamed on ``x`` rather than on gamma."""
+        if self.spatial:
+            x = as_float_array("x", x, ndim=4, layout="(N, C, H, W)")
+            what, axis = "channels", "C = x.shape[1]"
+        else:
+            x = as_float_array("x", x, ndim=2, layout="(N, D)")
+            what, axis = "features", "D = x.shape[1]"
+        if x.shape[1] != self.num_features:
+            raise ValueError(f"x has {x.shape[1]} {what} ({axis}; x.shape = {x.shape}) but "
+                             f"this BatchNorm was built for num_features = {self.num_features}")
+        return x
 
     def backward(self, dout) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(dx, dgamma, dbeta)`` for the last training-mode `forward`.

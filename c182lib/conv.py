@@ -27,8 +27,11 @@ Contents, from the worksheet's pencil-and-paper view to the fast layer:
   `conv2d_backward` (for either cache).
 
 All functions check their arguments (`ValueError`/`TypeError` naming the argument), never modify
-them, compute in float64 unless every array argument is float32 (or float16), and return new
-arrays.
+them, and return new arrays. Integer arrays become float64, and the result's dtype (the one the
+work is done in) is NumPy's promotion of the array arguments' dtypes: float32 if all are float32,
+float64 as soon as one is float64 or an integer array. Lower and higher precisions follow the
+same rule: all float16 gives float16, float16 with float32 gives float32, and a longdouble
+argument gives longdouble.
 """
 
 from __future__ import annotations
@@ -202,15 +205,17 @@ def corr1d_backward(dy, x, w, stride=1, padding=0, dilation=1) -> tuple[np.ndarr
     dx : ndarray, shape (n,)
         ``dL/dx``.
     dw : ndarray, shape (k,)
-        ``dL/dw``.
+        ``dL/dw``. Both in the dtype ``dy``, ``x`` and ``w`` promote to.
     """
     x, w, s, p, d, n_out = _check_1d(x, w, stride, padding, dilation)
     dy = as_float_array("dy", dy, 1, "(n_out,)")
     check_shape("dy", dy, (n_out,), "(n_out,), the shape of corr1d(x, w, ...)")
     n, k = x.shape[0], w.shape[0]
     span = d * (k - 1) + 1
+    dtype = np.result_type(dy, x, w)  # both gradients, as in conv2d_backward
+    x, w = x.astype(dtype, copy=False), w.astype(dtype, copy=False)
 
-    dy_up = np.zeros((n_out - 1) * s + 1, dtype=dy.dtype)
+    dy_up = np.zeros((n_out - 1) * s + 1, dtype=dtype)
     dy_up[::s] = dy
     x_padded = np.pad(x, p)
 
@@ -629,7 +634,9 @@ _LAYER_SECTIONS = """
     out : ndarray, shape (N, F, H_out, W_out)
         ``out[n, f, oh, ow] = b[f] + sum_{c,i,j} w[f,c,i,j] * x_padded[n, c, oh*SH + i*DH,
         ow*SW + j*DW]``, with ``H_out = floor((H + 2*PH - DH*(KH-1) - 1) / SH) + 1`` and
-        likewise ``W_out``. Float32 if all of ``x, w, b`` are float32, else float64.
+        likewise ``W_out``. Dtype: the promotion of the dtypes of ``x``, ``w`` and ``b``
+        (integers count as float64; see the module docstring), e.g. float32 if all three are
+        float32 and float64 if one is float64.
     cache : Conv2dCache
         For `conv2d_backward`.
 
@@ -756,6 +763,7 @@ def conv2d_backward(dout, cache: Conv2dCache) -> tuple[np.ndarray, np.ndarray, n
     dx : ndarray, shape (N, C, H, W)
     dw : ndarray, shape (F, C, KH, KW)
     db : ndarray, shape (F,)
+        All three in the dtype that ``dout``, ``x``, ``w`` and ``b`` promote to.
     """
     check_cache(cache, Conv2dCache, "conv2d_forward or conv2d_forward_naive")
     x, w, b, stride, padding, dilation = cache

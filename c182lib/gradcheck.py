@@ -121,12 +121,22 @@ def rel_error(a, b, eps: float = 1e-12) -> float:
     ----------
     a, b : array_like, same shape
     eps : float
-        Floor of the denominator, so two zeros compare as equal.
+        Floor of the denominator (finite, > 0), so two zeros compare as equal.
+
+    Returns
+    -------
+    float
+        In [0, 1]: 0 where the entries are equal, 1 where they have opposite signs; 0.0 for
+        empty arrays. Computed in float64 (so float16 and float32 inputs do not overflow).
+        NaN if an entry is NaN or infinite: a gradient check has failed anyway then.
     """
-    a = as_float_array("a", a)
-    b = as_float_array("b", b)
+    a = as_float_array("a", a).astype(np.float64)
+    b = as_float_array("b", b).astype(np.float64)
+    eps = as_positive_float("eps", eps)
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same shape; got {a.shape} and {b.shape}")
     if a.size == 0:
         return 0.0
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        return float("nan")
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), eps)))

@@ -21,6 +21,13 @@ hidden state and calls them.
 - Vanishing and exploding gradients: `hidden_gradient_norms`, `random_upstream_gradient`,
   `hidden_jacobian_norms`, `scaled_recurrent_matrix`.
 - `clip_grad_norm`: rescale all gradients together by their global norm.
+
+Dtypes: integer arrays become float64, and every function computes in the dtype its array
+arguments promote to (NumPy's rule): float32 if all of them are float32, float64 as soon as one
+is float64 or an integer array. All arguments are cast to that dtype first, so a float32 input
+with float64 weights is computed entirely in float64, exactly as if it had been float64. The
+gradient-norm diagnostics (`hidden_gradient_norms`, `hidden_jacobian_norms`, `clip_grad_norm`'s
+total norm) are always float64.
 """
 
 from __future__ import annotations
@@ -73,25 +80,29 @@ class TemporalAffineCache(NamedTuple):
 # Argument checks shared by the cell and the sequence
 # --------------------------------------------------------------------------------------------
 
-def _check_weights(x: np.ndarray, W_xh, W_hh, b_h) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Convert and check the cell's weights against the input ``x`` (last axis D)."""
+def _check_cell(x: np.ndarray, h_name: str, h_prev, W_xh, W_hh,
+                b_h) -> tuple[np.ndarray, ...]:
+    """Check the cell's arguments against the input ``x`` ((N, D) or (N, T, D)).
+
+    Returns ``(x, h_prev, W_xh, W_hh, b_h)``, all cast to the dtype they promote to; an
+    ``h_prev`` of ``None`` becomes zeros (N, H).
+    """
     W_hh = as_float_array("W_hh", W_hh, ndim=2, layout="(H, H)")
-    hidden = W_hh.shape[0]
+    batch, hidden = x.shape[0], W_hh.shape[0]
     check_shape("W_hh", W_hh, (hidden, hidden), "(H, H)")
     W_xh = as_float_array("W_xh", W_xh, ndim=2, layout="(H, D)")
     check_shape("W_xh", W_xh, (hidden, x.shape[-1]), "(H, D) with H from W_hh and D from x")
     b_h = as_float_array("b_h", b_h, ndim=1, layout="(H,)")
     check_shape("b_h", b_h, (hidden,), "(H,) with H from W_hh")
-    return W_xh, W_hh, b_h
-
-
-def _check_hidden(name: str, value, batch: int, hidden: int, dtype) -> np.ndarray:
-    """``value`` as an (N, H) hidden state; ``None`` means zeros of ``dtype``."""
-    if value is None:
-        return np.zeros((batch, hidden), dtype=dtype)
-    value = as_float_array(name, value, ndim=2, layout="(N, H)")
-    check_shape(name, value, (batch, hidden), "(N, H) with N from x and H from W_hh")
-    return value
+    arrays = [x, W_xh, W_hh, b_h]
+    if h_prev is not None:
+        h_prev = as_float_array(h_name, h_prev, ndim=2, layout="(N, H)")
+        check_shape(h_name, h_prev, (batch, hidden), "(N, H) with N from x and H from W_hh")
+        arrays.append(h_prev)
+    dtype = np.result_type(*arrays)
+    if h_prev is None:
+        h_prev = np.zeros((batch, hidden), dtype=dtype)
+    return tuple(a.astype(dtype, copy=False) for a in (x, h_prev, W_xh, W_hh, b_h))
 
 
 def _check_sequence(x) -> np.ndarray:
@@ -128,9 +139,7 @@ def rnn_step_forward(x, h_prev, W_xh, W_hh, b_h) -> tuple[np.ndarray, RnnStepCac
         ``(x, h_prev, W_xh, W_hh, h)`` for `rnn_step_backward`.
     """
     x = as_float_array("x", x, ndim=2, layout="(N, D)")
-    W_xh, W_hh, b_h = _check_weights(x, W_xh, W_hh, b_h)
-    h_prev = _check_hidden("h_prev", h_prev, x.shape[0], W_hh.shape[0],
-                           np.result_type(x, W_xh, W_hh, b_h))
+    x, h_prev, W_xh, W_hh, b_h = _check_cell(x, "h_prev", h_prev, W_xh, W_hh, b_h)
     h = np.tanh(h_prev @ W_hh.T + x @ W_xh.T + b_h)
     return h, RnnStepCache(x, h_prev, W_xh, W_hh, h)
 
@@ -199,10 +208,9 @@ def rnn_forward(x, h0, W_xh, W_hh, b_h) -> tuple[np.ndarray, RnnCache]:
     and applies tanh in place.
     """
     x = _check_sequence(x)
-    W_xh, W_hh, b_h = _check_weights(x, W_xh, W_hh, b_h)
+    x, h0, W_xh, W_hh, b_h = _check_cell(x, "h0", h0, W_xh, W_hh, b_h)
     n, steps, d = x.shape
     hidden = W_hh.shape[0]
-    h0 = _check_hidden("h0", h0, n, hidden, np.result_type(x, W_xh, W_hh, b_h))
 
     h = (x.reshape(n * steps, d) @ W_xh.T).reshape(n, steps, hidden)
     h += b_h
@@ -221,7 +229,8 @@ def _backprop_through_time(dh, cache: RnnCache, record_norms: bool = False):
     """The recurrence of `rnn_backward`: gradients of the pre-activations, and of h0.
 
     Returns ``(da, dh0, norms)`` with ``da`` (N, T, H), ``dh0`` (N, H) and, when
-    ``record_norms``, ``norms`` (T + 1,) with ``norms[t] = ||dL/dh_t||`` (else None).
+    ``record_norms``, ``norms`` (T + 1,), float64, with ``norms[t] = ||dL/dh_t||`` (else
+    None).
     """
     _, h0, _, W_hh, h = cache  # checked by the callers
     dh = as_float_array("dh", dh, ndim=3, layout="(N, T, H)")
@@ -234,12 +243,12 @@ def _backprop_through_time(dh, cache: RnnCache, record_norms: bool = False):
         da_t = da[:, t]
         np.add(dh[:, t], dh_from_later, out=da_t)  # total dL/dh_{t+1}: direct + through h_{t+2}
         if record_norms:
-            norms[t + 1] = np.linalg.norm(da_t)
+            norms[t + 1] = np.linalg.norm(da_t.astype(np.float64, copy=False))
         h_t = h[:, t]
         da_t *= 1.0 - h_t * h_t
         dh_from_later = da_t @ W_hh
     if record_norms:
-        norms[0] = np.linalg.norm(dh_from_later)
+        norms[0] = np.linalg.norm(dh_from_later.astype(np.float64, copy=False))
     return da, dh_from_later, norms
 
 
@@ -313,6 +322,8 @@ def temporal_affine_forward(h, W, b) -> tuple[np.ndarray, TemporalAffineCache]:
     check_shape("W", W, (W.shape[0], h.shape[-1]), "(O, H) with H from h")
     b = as_float_array("b", b, ndim=1, layout="(O,)")
     check_shape("b", b, (W.shape[0],), "(O,) with O from W")
+    dtype = np.result_type(h, W, b)
+    h, W, b = (a.astype(dtype, copy=False) for a in (h, W, b))
     return h @ W.T + b, TemporalAffineCache(h, W)
 
 
@@ -339,6 +350,7 @@ def temporal_affine_backward(dy, cache: TemporalAffineCache) -> tuple[np.ndarray
     h, W = cache
     dy = as_float_array("dy", dy, ndim=h.ndim, layout="(N, T, O) or (N, O)")
     check_shape("dy", dy, h.shape[:-1] + (W.shape[0],), "the shape of y")
+    dy = dy.astype(np.result_type(dy, h), copy=False)  # db too is in the forward pass's dtype
     dy_rows = dy.reshape(-1, W.shape[0])
     return dy @ W, dy_rows.T @ h.reshape(-1, W.shape[1]), dy_rows.sum(axis=0)
 
@@ -346,6 +358,14 @@ def temporal_affine_backward(dy, cache: TemporalAffineCache) -> tuple[np.ndarray
 # --------------------------------------------------------------------------------------------
 # Problem types (worksheet section 0.2) with the same cell
 # --------------------------------------------------------------------------------------------
+
+def _in_common_dtype(x: np.ndarray, **arrays) -> np.ndarray:
+    """``x`` cast to the dtype that it and every array in ``arrays`` (``None`` skipped) promote
+    to, so that the cell computes in the same dtype as the output layer."""
+    dtypes = [as_float_array(name, value).dtype for name, value in arrays.items()
+              if value is not None]
+    return x.astype(np.result_type(x, *dtypes), copy=False)
+
 
 def one_to_one(x, *, W_xh, W_hh, b_h, W_hy, b_y) -> np.ndarray:
     """One input, one output: a single step from ``h_0 = 0``.
@@ -363,7 +383,8 @@ def one_to_one(x, *, W_xh, W_hh, b_h, W_hy, b_y) -> np.ndarray:
     -------
     y : ndarray, shape (N, O)
     """
-    x = as_float_array("x", x, ndim=2, layout="(N, D)")
+    x = _in_common_dtype(as_float_array("x", x, ndim=2, layout="(N, D)"),
+                         W_xh=W_xh, W_hh=W_hh, b_h=b_h, W_hy=W_hy, b_y=b_y)
     h, _ = rnn_step_forward(x, None, W_xh, W_hh, b_h)
     return temporal_affine_forward(h, W_hy, b_y)[0]
 
@@ -397,13 +418,13 @@ def one_to_many(x, steps: int, *, W_xh, W_hh, b_h, W_hy, b_y, h0=None) -> np.nda
         raise ValueError(f"W_hy must have O = D = {x.shape[1]} rows so that each output can be "
                          f"fed back as the next input; got shape {W_hy.shape}")
     h = h0
-    x_t = x
-    y = np.empty((x.shape[0], steps, W_hy.shape[0]))
-    for t in range(steps):
+    x_t = _in_common_dtype(x, W_xh=W_xh, W_hh=W_hh, b_h=b_h, W_hy=W_hy, b_y=b_y, h0=h0)
+    outputs = []
+    for _ in range(steps):
         h, _ = rnn_step_forward(x_t, h, W_xh, W_hh, b_h)
-        y[:, t], _ = temporal_affine_forward(h, W_hy, b_y)
-        x_t = y[:, t]
-    return y
+        x_t, _ = temporal_affine_forward(h, W_hy, b_y)
+        outputs.append(x_t)
+    return np.stack(outputs, axis=1)
 
 
 def many_to_one(x, *, W_xh, W_hh, b_h, W_hy, b_y, h0=None) -> np.ndarray:
@@ -421,6 +442,8 @@ def many_to_one(x, *, W_xh, W_hh, b_h, W_hy, b_y, h0=None) -> np.ndarray:
     y : ndarray, shape (N, O)
         ``y_T = W_hy h_T + b_y``.
     """
+    x = _in_common_dtype(as_float_array("x", x), W_xh=W_xh, W_hh=W_hh, b_h=b_h, W_hy=W_hy,
+                         b_y=b_y, h0=h0)
     h, _ = rnn_forward(x, h0, W_xh, W_hh, b_h)
     return temporal_affine_forward(h[:, -1], W_hy, b_y)[0]
 
@@ -443,6 +466,8 @@ def many_to_many(x, *, W_xh, W_hh, b_h, W_hy, b_y, h0=None) -> np.ndarray:
     -------
     y : ndarray, shape (N, T, O)
     """
+    x = _in_common_dtype(as_float_array("x", x), W_xh=W_xh, W_hh=W_hh, b_h=b_h, W_hy=W_hy,
+                         b_y=b_y, h0=h0)
     h, _ = rnn_forward(x, h0, W_xh, W_hh, b_h)
     return temporal_affine_forward(h, W_hy, b_y)[0]
 
@@ -499,7 +524,7 @@ def hidden_gradient_norms(dh, cache: RnnCache) -> np.ndarray:
 
     Returns
     -------
-    norms : ndarray, shape (T + 1,)
+    norms : ndarray, shape (T + 1,), float64
         ``norms[t] = ||∂L/∂h_t||`` (Frobenius norm over batch and hidden units) for
         ``t = 0, ..., T``; ``norms[0]`` belongs to ``h0``. For a loss on the last step only,
         ``norms[t] <= σ_max(W_hh)^(T-t) · norms[T]``.
@@ -519,10 +544,10 @@ def hidden_jacobian_norms(h, W_hh) -> tuple[np.ndarray, np.ndarray]:
 
     Returns
     -------
-    norms : ndarray, shape (T + 1,)
+    norms : ndarray, shape (T + 1,), float64
         ``norms[t] = ||∂h_T/∂h_t||_2`` (largest singular value) for ``t = 0, ..., T``;
-        ``norms[T] = 1``.
-    bound : ndarray, shape (T + 1,)
+        ``norms[T] = 1``. Computed in float64 whatever the input dtypes.
+    bound : ndarray, shape (T + 1,), float64
         ``σ_max(W_hh)^(T-t)``.
 
     Notes
@@ -538,6 +563,7 @@ def hidden_jacobian_norms(h, W_hh) -> tuple[np.ndarray, np.ndarray]:
     W_hh = as_float_array("W_hh", W_hh, ndim=2, layout="(H, H)")
     steps, hidden = h.shape
     check_shape("W_hh", W_hh, (hidden, hidden), "(H, H) with H from h")
+    h, W_hh = h.astype(np.float64, copy=False), W_hh.astype(np.float64, copy=False)
     products = np.empty((steps + 1, hidden, hidden))
     products[steps] = np.eye(hidden)
     tanh_slopes = 1.0 - h * h
@@ -582,6 +608,21 @@ def scaled_recurrent_matrix(hidden_size: int, sigma_max: float, seed=None) -> np
 # Gradient clipping
 # --------------------------------------------------------------------------------------------
 
+def _global_norm(arrays) -> float:
+    """``sqrt(Σ_i ||a_i||²)`` over every entry of every array, in float64, without overflow.
+
+    Every entry is divided by the largest magnitude ``m`` first, so the squares lie in [0, 1]
+    and ``m * sqrt(Σ (a/m)²)`` is finite and accurate for any finite entries (the squares of
+    1e200 or of 1e-200 would overflow to inf or underflow to 0), as LAPACK's ``dnrm2`` does.
+    NaN or inf entries give NaN or inf.
+    """
+    arrays = [np.asarray(a, dtype=np.float64) for a in arrays]
+    largest = max((float(np.max(np.abs(a))) for a in arrays if a.size), default=0.0)
+    if largest == 0.0 or not np.isfinite(largest):
+        return largest
+    return largest * float(np.sqrt(sum(np.sum(np.square(a / largest)) for a in arrays)))
+
+
 def clip_grad_norm(grads, max_norm: float):
     """Rescale all gradients together so that their global L2 norm is at most ``max_norm``.
 
@@ -606,25 +647,36 @@ def clip_grad_norm(grads, max_norm: float):
     clipped : dict, list or tuple (as ``grads``)
         New arrays; ``grads`` is not modified.
     total_norm : float
-        The global norm before clipping.
+        The global norm before clipping, computed in float64 with scaling so that it is finite
+        and accurate for any finite gradients (even when the squares of the entries would
+        overflow or underflow).
 
     Raises
     ------
     ValueError
-        When the global norm is not finite (a NaN or inf gradient cannot be rescaled).
+        When a gradient has a NaN or inf entry (it cannot be rescaled).
+
+    Notes
+    -----
+    Each clipped array keeps its gradient's dtype (float64 for integer gradients).
     """
     max_norm = as_positive_float("max_norm", max_norm)
     if isinstance(grads, Mapping):
         keys = list(grads)
-        arrays = [as_float_array(f"grads[{key!r}]", grads[key]) for key in keys]
+        names = [f"grads[{key!r}]" for key in keys]
+        values = [grads[key] for key in keys]
     elif isinstance(grads, (list, tuple)):
-        arrays = [as_float_array(f"grads[{i}]", g) for i, g in enumerate(grads)]
+        names = [f"grads[{i}]" for i in range(len(grads))]
+        values = list(grads)
     else:
         raise TypeError(f"grads must be a dict, list or tuple of arrays (wrap a single array in "
                         f"a list); got {type(grads).__name__}")
-    total_norm = float(np.linalg.norm([np.linalg.norm(g.ravel()) for g in arrays]))
-    if not np.isfinite(total_norm):
-        raise ValueError(f"grads must be finite to be clipped; their global norm is {total_norm}")
+    arrays = [as_float_array(name, g) for name, g in zip(names, values, strict=True)]
+    for name, g in zip(names, arrays, strict=True):
+        if not np.all(np.isfinite(g)):
+            raise ValueError(f"{name} must be finite to be clipped; it has "
+                             f"{np.count_nonzero(~np.isfinite(g))} NaN or inf entries")
+    total_norm = _global_norm(arrays)
     scale = max_norm / (total_norm + _CLIP_EPS) if total_norm > max_norm else 1.0
     clipped = [g * scale for g in arrays]
     if isinstance(grads, Mapping):

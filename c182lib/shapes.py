@@ -10,6 +10,8 @@ and no dilation this is ``n - k + 1`` (the worksheet's ``n - k - 1`` is an errat
 
 from __future__ import annotations
 
+import numpy as np
+
 from ._validate import as_bool, as_int, as_int_pair
 
 
@@ -52,6 +54,21 @@ def conv_output_size(n: int, kernel_size: int, stride: int = 1, padding: int = 0
     return (n + 2 * p - span) // s + 1
 
 
+def _as_shape_tuple(name: str, value, lengths: tuple[int, ...], layout: str) -> tuple:
+    """``value`` (a tuple, list or 1-D array, e.g. ``x.shape``) as a tuple of allowed length.
+
+    The entries are checked by the caller, which knows each axis's name and minimum.
+    """
+    one_dimensional = isinstance(value, (tuple, list)) or (
+        isinstance(value, np.ndarray) and value.ndim == 1)
+    if not one_dimensional:
+        raise TypeError(f"{name} must be a tuple of ints {layout}; got {value!r} of type "
+                        f"{type(value).__name__}")
+    if len(value) not in lengths:
+        raise ValueError(f"{name} must be {layout}; got {tuple(value)}")
+    return tuple(value)
+
+
 def conv_output_shape(input_shape, weight_shape, stride=1, padding=0, dilation=1) -> tuple:
     """Shape of ``conv2d(x, w)`` for ``x.shape == input_shape`` and ``w.shape == weight_shape``.
 
@@ -69,12 +86,8 @@ def conv_output_shape(input_shape, weight_shape, stride=1, padding=0, dilation=1
     tuple
         ``(N, F, H_out, W_out)``, or ``(F, H_out, W_out)`` for a 3-D input.
     """
-    input_shape = tuple(input_shape)
-    weight_shape = tuple(weight_shape)
-    if len(input_shape) not in (3, 4):
-        raise ValueError(f"input_shape must be (N, C, H, W) or (C, H, W); got {input_shape}")
-    if len(weight_shape) != 4:
-        raise ValueError(f"weight_shape must be (F, C, KH, KW); got {weight_shape}")
+    input_shape = _as_shape_tuple("input_shape", input_shape, (3, 4), "(N, C, H, W) or (C, H, W)")
+    weight_shape = _as_shape_tuple("weight_shape", weight_shape, (4,), "(F, C, KH, KW)")
     input_shape = tuple(
         as_int(f"input_shape[{i}] ({axis})", size, 0 if axis == "N" else 1)
         for i, (axis, size) in enumerate(zip("NCHW"[-len(input_shape):], input_shape, strict=True))

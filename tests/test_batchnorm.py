@@ -132,6 +132,24 @@ def test_dtypes():
     assert out.dtype == np.float64
 
 
+@pytest.mark.parametrize("float32_names", [("x",), ("gamma", "beta"), ("x", "gamma")])
+def test_mixed_dtypes_compute_in_float64(float32_names):
+    rng = np.random.default_rng(60)
+    args = {"x": 3 + rng.standard_normal((5, 4)), "gamma": rng.standard_normal(4),
+            "beta": rng.standard_normal(4)}
+    mixed = {k: v.astype(np.float32) if k in float32_names else v for k, v in args.items()}
+    exact = {k: v.astype(np.float64) for k, v in mixed.items()}
+    out, cache = batchnorm_forward(**mixed)
+    out_exact, cache_exact = batchnorm_forward(**exact)
+    assert out.dtype == cache.mean.dtype == np.float64
+    np.testing.assert_allclose(out, out_exact, rtol=1e-13, atol=1e-14)
+    dout = rng.standard_normal(out.shape).astype(np.float32)
+    for grad, grad_exact in zip(batchnorm_backward(dout, cache),
+                                batchnorm_backward(dout, cache_exact), strict=True):
+        assert grad.dtype == np.float64
+        np.testing.assert_allclose(grad, grad_exact, rtol=1e-13, atol=1e-14)
+
+
 # ---------------------------------------------------------------- backward
 
 
@@ -317,6 +335,19 @@ def test_bad_shapes():
     with pytest.raises(TypeError, match="cache"):
         spatial_batchnorm_backward(np.zeros((2, 3, 2, 2)), cache)
     assert isinstance(cache, BatchNormCache) and isinstance(cache4, SpatialBatchNormCache)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_layer_blames_x_for_the_wrong_number_of_features(training):
+    for layer, x, what in [(BatchNorm(3), np.ones((4, 5)), "5 features"),
+                           (BatchNorm(3, spatial=True), np.ones((2, 5, 3, 3)), "5 channels")]:
+        layer.training = training
+        with pytest.raises(ValueError, match=rf"^x has {what} .* built for num_features = 3$"
+                           ) as error:
+            layer.forward(x)
+        assert "gamma" not in str(error.value) and "running" not in str(error.value)
+    with pytest.raises(ValueError, match=r"x must be a 4-D array \(N, C, H, W\)"):
+        BatchNorm(3, spatial=True).forward(np.ones((4, 3)))
 
 
 def test_bad_running_stats_arguments():

@@ -133,6 +133,47 @@ def test_corr1d_dtypes():
     assert corr1d([1, 2, 3], [1, 1]).dtype == np.float64
 
 
+F16, F32, F64, LONG = np.float16, np.float32, np.float64, np.longdouble
+
+
+@pytest.mark.parametrize(("dtypes", "expected"), [
+    ((F32, F32, F32), F32), ((F32, F32, F64), F64), ((F64, F32, F32), F64),
+    ((np.int64, F32, F32), F64), ((F16, F16, F16), F16), ((F16, F32, F16), F32),
+    ((LONG, F32, F32), LONG),
+])
+def test_dtype_is_the_promotion_of_the_arguments_as_documented(dtypes, expected):
+    """The module docstring's rule, for every function with more than one array argument."""
+    x_dtype, w_dtype, b_dtype = dtypes
+    x = np.arange(2 * 2 * 5 * 5).reshape(2, 2, 5, 5).astype(x_dtype) % 3
+    w, b = np.ones((3, 2, 2, 2), w_dtype), np.ones(3, b_dtype)
+    for forward in (conv2d_forward, conv2d_forward_naive):
+        out, cache = forward(x, w, b, stride=np.array(2))
+        assert out.dtype == expected
+        assert all(g.dtype == expected for g in conv2d_backward(np.ones_like(out), cache))
+    assert corr1d(x[0, 0, 0], w[0, 0, 0]).dtype == np.result_type(x[0, 0, 0], w)
+    assert corr2d(x[0, 0], w[0, 0]).dtype == np.result_type(x[0, 0], w)
+    dy = np.ones(4, b_dtype)
+    dx, dw = corr1d_backward(dy, x[0, 0, 0], w[0, 0, 0])
+    assert dx.dtype == dw.dtype == np.result_type(dy, x, w)
+
+
+def test_zero_dimensional_integer_hyperparameters_count_as_ints():
+    rng = np.random.default_rng(70)
+    x, w, b = rng.standard_normal((2, 2, 7, 6)), rng.standard_normal((3, 2, 3, 2)), np.ones(3)
+    two, one = np.array(2), np.array(1)
+    for forward in (conv2d_forward, conv2d_forward_naive):
+        np.testing.assert_array_equal(
+            forward(x, w, b, stride=two, padding=one, dilation=one)[0],
+            forward(x, w, b, stride=2, padding=1, dilation=1)[0])
+    np.testing.assert_array_equal(im2col(x, np.array(2), stride=two), im2col(x, 2, stride=2))
+    np.testing.assert_array_equal(corr2d(x[0, 0], w[0, 0], stride=two, padding=one),
+                                  corr2d(x[0, 0], w[0, 0], stride=2, padding=1))
+    np.testing.assert_array_equal(conv_matrix_2d(np.array([4, 5]), w[0, 0], stride=two),
+                                  conv_matrix_2d((4, 5), w[0, 0], stride=2))
+    np.testing.assert_array_equal(corr1d(x[0, 0, 0], w[0, 0, 0], stride=two, padding=one),
+                                  corr1d(x[0, 0, 0], w[0, 0, 0], stride=2, padding=1))
+
+
 # ----------------------------------------------------------------------------- corr1d_backward
 
 
@@ -511,6 +552,10 @@ BAD_CALLS = [
     ("conv2d padding", lambda f: f(X4, W4, B4, padding=(0, -2)), ValueError, r"padding\[1\]"),
     ("conv2d dilation", lambda f: f(X4, W4, B4, dilation=0), ValueError, "dilation"),
     ("conv2d stride bool", lambda f: f(X4, W4, B4, stride=True), TypeError, "stride"),
+    ("conv2d stride 0-d float", lambda f: f(X4, W4, B4, stride=np.array(2.0)), TypeError,
+     "^stride must be an integer"),
+    ("conv2d padding 0-d negative", lambda f: f(X4, W4, B4, padding=np.array(-1)), ValueError,
+     "^padding must be an integer >= 0"),
     ("conv2d output < 1", lambda f: f(X4, W4, B4, dilation=(3, 1)), ValueError,
      "height of x is 6.*kernel_size"),
     ("conv2d bool x", lambda f: f(X4.astype(bool), W4, B4), TypeError, "x must be"),

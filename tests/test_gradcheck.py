@@ -109,6 +109,35 @@ def test_rel_error_values():
     assert isinstance(rel_error([1.0], [2.0]), float)
 
 
+def test_rel_error_is_computed_in_float64():
+    big = np.float16(60000)
+    assert rel_error(np.array([big]), np.array([-big])) == 1.0  # not nan from float16 overflow
+    assert rel_error(np.float16([60000]), np.float16([30000])) == pytest.approx(1 / 3, rel=1e-15)
+    assert rel_error(np.float32([1.0]), np.float32([1.0 + 2**-23])) == pytest.approx(
+        2**-23 / (2 + 2**-23), rel=1e-15)
+
+
+@pytest.mark.parametrize(("a", "b"), [([np.inf, 1.0], [np.inf, 1.0]), ([np.nan], [np.nan]),
+                                      ([1.0, 2.0], [1.0, -np.inf]), ([0.0, 1.0], [0.0, np.nan])])
+def test_rel_error_of_non_finite_entries_is_nan(a, b):
+    assert np.isnan(rel_error(a, b))
+
+
+@pytest.mark.parametrize(("eps", "error"), [(0, ValueError), (0.0, ValueError),
+                                            (-1e-12, ValueError), (float("nan"), ValueError),
+                                            (float("inf"), ValueError), ("a", TypeError),
+                                            (None, TypeError), (True, TypeError)])
+def test_rel_error_checks_eps(eps, error):
+    with pytest.raises(error, match="^eps must be"):
+        rel_error([0.0], [0.0], eps=eps)
+
+
+def test_rel_error_accepts_tiny_eps():
+    assert rel_error([0.0], [0.0], eps=5e-324) == 0.0
+    assert rel_error([5e-324], [0.0], eps=5e-324) == 1.0
+    assert rel_error([1e-30], [0.0], eps=np.array(1e-20)) == pytest.approx(1e-10)
+
+
 def test_error_messages():
     with pytest.raises(ValueError, match="same shape"):
         rel_error(np.zeros(3), np.zeros(4))

@@ -111,6 +111,17 @@ def test_conv_param_count(c, f, kh, kw, bias):
     assert conv_param_count(c, f, (kh, kw), bias=bias) == f * c * kh * kw + f * bias
 
 
+def test_zero_dimensional_integer_arrays_count_as_ints():
+    two = np.array(2)
+    assert conv_output_size(np.array(9), np.array(3), two, np.array(1), two) == 4
+    assert conv_output_shape((1, 2, 9, 9), np.array([3, 2, 3, 3]), stride=two, padding=two,
+                             dilation=np.array(1)) == (1, 3, 6, 6)
+    assert conv_output_shape(np.array([2, 9, 8]), (3, 2, 3, 3), stride=np.array([2, 3])) == (
+        3, 4, 2)
+    assert pool_output_size(np.array(8), two, stride=two, padding=np.array(1)) == 5
+    assert conv_param_count(two, np.array(4), np.array(3), bias=True) == 4 * 2 * 9 + 4
+
+
 @pytest.mark.parametrize(("call", "error", "name"), [
     (lambda: conv_output_size(0, 1), ValueError, "n"),
     (lambda: conv_output_size(5, 0), ValueError, "kernel_size"),
@@ -141,6 +152,18 @@ def test_conv_param_count(c, f, kh, kw, bias):
     (lambda: conv_param_count(3, 0, 3), ValueError, "out_channels"),
     (lambda: conv_param_count(3, 3, (3, 0)), ValueError, r"kernel_size\[1\]"),
     (lambda: conv_param_count(3, 3, 3, bias=1), TypeError, "bias"),
+    (lambda: conv_output_shape(None, (3, 2, 3, 3)), TypeError, "^input_shape must be a tuple"),
+    (lambda: conv_output_shape((1, 2, 5, 5), None), TypeError, "^weight_shape must be a tuple"),
+    (lambda: conv_output_shape(5, (3, 2, 3, 3)), TypeError, "^input_shape"),
+    (lambda: conv_output_shape(np.zeros((2, 2)), (3, 2, 3, 3)), TypeError, "^input_shape"),
+    (lambda: conv_output_shape((1, 2, 5, 5), (3, 2, 3, 3), stride=np.array(2.0)), TypeError,
+     "^stride must be an integer"),
+    (lambda: conv_output_shape((1, 2, 5, 5), (3, 2, 3, 3), stride=np.array(0)), ValueError,
+     "^stride must be an integer >= 1"),
+    (lambda: conv_output_shape((1, 2, 5, 5), (3, 2, 3, 3), padding=np.array([[1, 1]])),
+     ValueError, "^padding must be an integer or a pair"),
+    (lambda: conv_output_size(np.array(5), np.array(True)), TypeError, "^kernel_size"),
+    (lambda: pool_output_size(None, 2), TypeError, "^n must be an integer"),
 ])
 def test_bad_arguments_name_the_argument(call, error, name):
     with pytest.raises(error, match=name):
