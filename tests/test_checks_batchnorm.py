@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from _checks_helpers import not_implemented, run
 
-from c182lib.checks.batchnorm import _cases, check_spatial_batchnorm_backward
+from c182lib.checks.batchnorm import _cases, _structure_hint, check_spatial_batchnorm_backward
 
 
 def per_channel_backward(dout, x, gamma, eps=1e-5, *, mean_path=True, variance_path=True,
-                         use_gamma=True, eps_outside_sqrt=False):
+                         use_gamma=True, eps_outside_sqrt=False, ddof=0):
     """Spatial BatchNorm backward, channel by channel; the keywords inject mistakes."""
     dx = np.zeros_like(x)
     dgamma = np.zeros(x.shape[1])
@@ -23,7 +23,7 @@ def per_channel_backward(dout, x, gamma, eps=1e-5, *, mean_path=True, variance_p
         values, grads = x[:, c].ravel(), dout[:, c].ravel()
         m = values.size
         mu = values.sum() / m
-        var = ((values - mu) ** 2).sum() / m
+        var = ((values - mu) ** 2).sum() / (m - ddof)
         std = np.sqrt(var) + eps if eps_outside_sqrt else np.sqrt(var + eps)
         x_hat = (values - mu) / std
         dx_hat = grads * (gamma[c] if use_gamma else 1.0)
@@ -110,6 +110,29 @@ def test_other_mistakes_get_their_hint(capsys, student, item, hint):
     assert lines[-1].startswith(f"  hint: {hint}")
 
 
+def dx_reshaped_back_without_transpose(dout, x, gamma, eps=1e-5):
+    """Right in the (N*H*W, C) layout, then dx reshaped straight to (N, C, H, W)."""
+    dx, dgamma, dbeta = per_channel_backward(dout, x, gamma, eps)
+    return dx.transpose(0, 2, 3, 1).reshape(x.shape), dgamma, dbeta
+
+
+@pytest.mark.parametrize("student, case, hint", [
+    (lambda *a, **k: per_channel_backward(*a, **k, ddof=1), "(N, C, H, W) = (2, 3, 4, 5)",
+     "the biased variance"),
+    (lambda dout, x, gamma, eps=1e-5: per_channel_backward(dout, x, gamma),
+     "eps = 0.5, not the default 1e-5", "the eps you were given was not used"),
+    (dx_reshaped_back_without_transpose, "(N, C, H, W) = (2, 3, 4, 5)",
+     "reshape it to (N, H, W, C) and then transpose(0, 3, 1, 2)"),
+], ids=["unbiased-variance", "eps-not-passed", "dx-not-transposed-back"])
+def test_more_mistakes_get_their_hint(capsys, student, case, hint):
+    ok, out = run(capsys, check_spatial_batchnorm_backward, student)
+    assert ok is False
+    lines = out.splitlines()
+    assert lines[0].startswith(f"FAIL my_spatial_batchnorm_backward: case '{case}")
+    assert lines[1].startswith("  dx: ")
+    assert lines[-1].startswith("  hint: ") and hint in lines[-1]
+
+
 def test_a_bug_an_all_ones_dout_would_hide_is_caught(capsys):
     """Without the variance path, dx is still exactly right for a constant dout."""
     def no_variance_path(*args, **kwargs):
@@ -152,7 +175,8 @@ def test_returning_only_dx_is_explained(capsys):
     ok, out = run(capsys, check_spatial_batchnorm_backward,
                   lambda *a, **k: per_channel_backward(*a, **k)[0])
     assert ok is False
-    assert "expected a tuple (dx, dgamma, dbeta), got ndarray" in out
+    assert ("expected a tuple of 3 items (dx, dgamma, dbeta), got an array of shape "
+            "(2, 3, 4, 5)") in out
     assert "hint: return the tuple (dx, dgamma, dbeta)" in out
 
 
@@ -172,3 +196,22 @@ def test_todo(capsys):
     ok, out = run(capsys, check_spatial_batchnorm_backward, not_implemented)
     assert ok is False and out.startswith("TODO my_spatial_batchnorm_backward")
     assert "hint" not in out
+
+
+RAGGED = [[1.0, 2.0], [3.0]]
+
+
+@pytest.mark.parametrize("result, detail", [
+    (RAGGED, "got a list of 2 items"),
+    ((RAGGED, RAGGED, RAGGED), f"dx: expected an array of shape (2, 3, 4, 5), got {RAGGED}"),
+], ids=["ragged", "tuple-of-ragged"])
+def test_a_ragged_list_is_a_fail_not_an_exception(capsys, result, detail):
+    ok, out = run(capsys, check_spatial_batchnorm_backward, lambda *a, **k: result)
+    assert ok is False
+    assert out.startswith("FAIL my_spatial_batchnorm_backward: case '") and detail in out
+
+
+def test_the_structure_hint_survives_a_ragged_list():
+    case = _cases()[0]
+    assert _structure_hint(case, (RAGGED, RAGGED, RAGGED)).startswith("dx has the shape of x")
+    assert _structure_hint(case, (case.args[1], RAGGED, RAGGED)).startswith("dgamma and dbeta")

@@ -14,6 +14,8 @@ from c182lib.checks.conv import (
     DIMS_1A_PARTS,
     _conv_matrix_cases,
     _corr1d_cases,
+    _length_hint,
+    _matrix_shape_hint,
     _output_size_cases,
     check_conv_matrix_1d,
     check_corr1d,
@@ -161,6 +163,15 @@ def test_corr1d_explains_a_wrong_length_it_has_no_name_for(capsys):
     assert "floor((n + 2p - k) / s) + 1 = 3 windows; you returned 1 values" in out
 
 
+def test_corr1d_explains_a_row_vector_by_its_shape(capsys):
+    ok, out = run(capsys, check_corr1d, lambda x, w, stride=1, padding=0:
+                  loops_corr1d(x, w, stride, padding)[None, :])
+    assert ok is False
+    assert out.splitlines()[-1] == ("  hint: return a 1-D array of outputs, one per window "
+                                    "position: shape (3,) here, not (1, 3).")
+    assert "values" not in out
+
+
 def test_corr1d_survives_a_student_returning_none(capsys):
     ok, out = run(capsys, check_corr1d, lambda x, w, stride=1, padding=0: None)
     assert ok is False
@@ -206,11 +217,25 @@ def test_output_size_passes_correct_code(capsys, student):
     (lambda n, k, stride=1, padding=0, dilation=1:
      (n + 2 * padding - dilation * (k - 1) - 1) // stride,
      "stride 1, no padding", "floor(...) + 1"),
-], ids=["erratum", "ceil", "no-dilation", "padding-once", "no-plus-one"])
+    (lambda n, k, stride=1, padding=0, dilation=1: (n + 2 * padding - dilation * k) // stride + 1,
+     "dilation 2", "not d * k"),
+    (lambda n, k, stride=1, padding=0, dilation=1: (n - dilation * (k - 1) - 1) // stride + 1,
+     "padding 2 keeps the size", "the padding is missing"),
+], ids=["erratum", "ceil", "no-dilation", "padding-once", "no-plus-one", "span-d-times-k",
+        "padding-ignored"])
 def test_output_size_fails_wrong_code_with_case_and_hint(capsys, student, case, hint):
     ok, out = run(capsys, check_output_size, student)
     assert ok is False
     assert_fails(out, "my_output_size", case, hint)
+
+
+def test_output_size_hint_is_not_contradicted_by_a_passed_case(capsys):
+    """(n + 2p - d*k) // s + 1 has its + 1: the "+ 1 missing" mistake also explains the
+    failing dilation case, but the cases without dilation, which passed, rule it out."""
+    ok, out = run(capsys, check_output_size, lambda n, k, stride=1, padding=0, dilation=1:
+                  (n + 2 * padding - dilation * k) // stride + 1)
+    assert ok is False
+    assert "floor(...) + 1" not in out and "not d * k" in out
 
 
 def test_output_size_todo(capsys):
@@ -255,6 +280,7 @@ def test_dims_1a_accepts_lists_arrays_and_floats(capsys, answer):
     ("iii-weights", 75, "there are 10"),
     ("iv", (32, 32, 10), "n - 1 + 1"),
     ("iv", (32, 32, 3), "only the spatial dimensions"),
+    ("iv", (32, 32, 4), "4 is the number of filters in w_1x1"),
     ("ii", "32x32", "n + 2p - k + 1"),
 ])
 def test_dims_1a_fails_wrong_answers_with_a_hint(capsys, part, answer, hint):
@@ -267,7 +293,8 @@ def test_dims_1a_fails_wrong_answers_with_a_hint(capsys, part, answer, hint):
 def test_dims_1a_says_which_entry_is_wrong(capsys):
     ok, out = run(capsys, check_dims_1a, "iii-shape", (32, 32, 3))
     assert ok is False
-    assert "answer[2]: got 3, expected 10" in out
+    # which entry, but not what it should be (10 would give the answer away)
+    assert out.splitlines()[0].endswith("padding 2: answer[2] = 3 is not right")
 
 
 def test_dims_1a_todo(capsys):
@@ -322,3 +349,28 @@ def test_conv_matrix_fails_wrong_code_with_case_and_hint(capsys, student, case, 
 def test_conv_matrix_todo(capsys):
     ok, out = run(capsys, check_conv_matrix_1d, not_implemented)
     assert (ok, out.split()[0]) == (False, "TODO")
+
+
+# --------------------------------------------------------------------------------------------
+# Malformed results
+
+
+RAGGED = [[1.0, 2.0], [3.0]]
+
+
+@pytest.mark.parametrize("check, name", [
+    (check_corr1d, "my_corr1d"), (check_output_size, "my_output_size"),
+    (check_conv_matrix_1d, "my_conv_matrix_1d"),
+])
+def test_a_ragged_list_is_a_fail_not_an_exception(capsys, check, name):
+    ok, out = run(capsys, check, lambda *args, **kwargs: RAGGED)
+    assert ok is False
+    assert out.startswith(f"FAIL {name}: case '") and str(RAGGED) in out
+
+
+@pytest.mark.parametrize("hint, case, says", [
+    (_length_hint, _corr1d_cases()[0], "return a 1-D array"),
+    (_matrix_shape_hint, _conv_matrix_cases()[0], "W must be (n_out, n + 2p) = (4, 6)"),
+])
+def test_the_shape_hints_survive_a_ragged_list(hint, case, says):
+    assert hint(case, RAGGED).startswith(says)

@@ -12,7 +12,10 @@ from _checks_helpers import assert_fails, not_implemented, run
 
 from c182lib.checks.conv_grad import (
     _corr1d_backward_cases,
+    _corr1d_backward_fallback,
     _kernel_gradient_cases,
+    _kernel_shape_hint,
+    _sgd_shape_hint,
     _sgd_step_cases,
     check_corr1d_backward,
     check_kernel_gradient,
@@ -167,7 +170,7 @@ def test_corr1d_backward_survives_a_student_returning_none(capsys):
     ok, out = run(capsys, check_corr1d_backward, lambda dy, x, w: None)
     assert ok is False
     assert out.startswith("FAIL my_corr1d_backward")
-    assert "expected a tuple (dx, dw)" in out
+    assert "expected a tuple of 2 items (dx, dw), got None" in out
 
 
 def test_corr1d_backward_todo(capsys):
@@ -286,7 +289,7 @@ def test_sgd_step_todo(capsys):
 def test_corr1d_backward_asks_for_the_tuple_when_it_is_missing(capsys, student):
     ok, out = run(capsys, check_corr1d_backward, student)
     assert ok is False
-    assert "expected a tuple (dx, dw)" in out
+    assert "expected a tuple of 2 items (dx, dw), got " in out
     assert out.splitlines()[-1] == "  hint: return a tuple (dx, dw) of two 1-D arrays."
 
 
@@ -312,3 +315,32 @@ def test_corr1d_backward_hint_is_about_the_reported_case(capsys):
     assert out.startswith("FAIL my_corr1d_backward: case 'Problem 3: n=4, k=3")
     assert "dw: 3 of 3 entries differ" in out
     assert out.splitlines()[-1].startswith("  hint: w is used at every output position")
+
+
+# --------------------------------------------------------------------------------------------
+# Malformed results
+
+
+RAGGED = [[1.0, 2.0], [3.0]]
+
+
+@pytest.mark.parametrize("check, name, result, detail", [
+    (check_corr1d_backward, "my_corr1d_backward", RAGGED, "dx: wrong shape (2,)"),
+    (check_corr1d_backward, "my_corr1d_backward", (RAGGED, RAGGED), str(RAGGED)),
+    (check_kernel_gradient, "my_kernel_gradient", RAGGED, str(RAGGED)),
+    (check_sgd_step, "my_sgd_step", RAGGED, str(RAGGED)),
+], ids=["corr1d-backward", "corr1d-backward-tuple", "kernel-gradient", "sgd-step"])
+def test_a_ragged_list_is_a_fail_not_an_exception(capsys, check, name, result, detail):
+    ok, out = run(capsys, check, lambda *args: result)
+    assert ok is False
+    assert out.startswith(f"FAIL {name}: case '") and detail in out
+
+
+@pytest.mark.parametrize("hint, case, says", [
+    (_corr1d_backward_fallback, _corr1d_backward_cases()[0], "dx has one entry per input"),
+    (_kernel_shape_hint, _kernel_gradient_cases()[0], "dw has the kernel's shape"),
+    (_sgd_shape_hint, _sgd_step_cases()[0], "the new weights have the shape of w"),
+])
+def test_the_shape_hints_survive_a_ragged_list(hint, case, says):
+    got = (RAGGED, RAGGED) if hint is _corr1d_backward_fallback else RAGGED
+    assert hint(case, got).startswith(says)

@@ -25,6 +25,7 @@ from c182lib.checks._core import (
     matches,
     matching_suspect,
     report,
+    shape_of,
     student_frame,
 )
 from c182lib.conv import corr1d
@@ -453,3 +454,15 @@ def test_a_missing_tuple_says_what_came_back(capsys, got, detail):
     ok, out = run(capsys, check_function, "f", lambda: got, lambda: (1.0, 2.0), [Case("c")],
                   labels=("dx", "dw"))
     assert out == f"FAIL f: case 'c'\n  expected a tuple of 2 items (dx, dw), got {detail}\n"
+
+
+def test_shape_of_never_raises():
+    assert shape_of(np.zeros((2, 3))) == (2, 3)
+    assert shape_of([[1.0, 2.0], [3.0, 4.0]]) == (2, 2)
+    assert shape_of(None) == ()
+    assert shape_of([[1.0, 2.0], [3.0]]) is None  # ragged
+
+
+def test_a_suspect_of_nones_matches_nothing():
+    assert not matches((np.zeros(2), np.zeros(3)), (None, None))
+    assert matches((np.zeros(2), np.zeros(3)), (None, np.zeros(3)))

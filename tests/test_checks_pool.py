@@ -15,6 +15,7 @@ from _checks_helpers import assert_fails, not_implemented, run
 from c182lib.checks.pool import (
     POOL_SHAPE_PARTS,
     _avgpool_cases,
+    _backward_shape_hint,
     _maxpool_cases,
     _output_size_cases,
     check_avgpool_backward,
@@ -102,11 +103,15 @@ def test_output_size_passes_correct_code(capsys):
     (lambda n, K, S, padding=0: (n + padding - K) // S + 1, "padding 2 keeps", "EACH end"),
     (lambda n, K, S, padding=0: n + 2 * padding - K + 1, "the worksheet's Figure 1",
      "stride-1 count"),
-], ids=["ceil", "n-over-S", "missing-plus-one", "padding-once", "stride-ignored"])
+    (lambda n, K, S, padding=0: (n - K) // S + 1, "padding 1, K=3, S=2 on n=112",
+     "the padding is missing"),
+], ids=["ceil", "n-over-S", "missing-plus-one", "padding-once", "stride-ignored",
+        "padding-ignored"])
 def test_output_size_fails_wrong_code_with_case_and_hint(capsys, student, case, hint):
     ok, out = run(capsys, check_pool_output_size, student)
     assert ok is False
     assert_fails(out, "my_pool_output_size", case, hint)
+    assert out.count("hint:") == 1
 
 
 def test_output_size_todo(capsys):
@@ -139,21 +144,27 @@ def test_shape_accepts_a_list_or_an_array(capsys):
 
 
 @pytest.mark.parametrize("part, answer, detail, hint", [
-    ("non-tiling", (4, 4, 3), "answer[0]: got 4, expected 3", "round (n - K) / S DOWN"),
-    ("alexnet", (26, 26, 96), "answer[0]: got 26, expected 27", "count the first window"),
-    ("alexnet", (53, 53, 96), "got 53, expected 27", "stride-1 count"),
-    ("vgg", (112, 112, 1), "answer[2]: got 1, expected 64", "does not change"),
-    ("vgg", (64, 112, 112), "answer[0]: got 64", "worksheet's order"),
-    ("vgg", (112, 112), "expected a tuple of 3 items, got 2", "give all three"),
-    ("params", 18, "got 18, expected 0", "no weights"),
-    ("figure1", (2, 2, 2), "answer[2]: got 2", "floor((n - K) / S) + 1"),
+    ("non-tiling", (4, 4, 3), "answer[0] = 4 and answer[1] = 4 are not right",
+     "round (n - K) / S DOWN"),
+    ("alexnet", (26, 26, 96), "answer[0] = 26 and answer[1] = 26 are not right",
+     "count the first window"),
+    ("alexnet", (53, 53, 96), "answer[0] = 53 and answer[1] = 53 are not right",
+     "stride-1 count"),
+    ("vgg", (112, 112, 1), "answer[2] = 1 is not right", "does not change"),
+    ("vgg", (64, 112, 112), "answer[0] = 64 and answer[2] = 112 are not right",
+     "worksheet's order"),
+    ("vgg", (112, 112), "answer: expected a tuple of 3 numbers, got (112, 112)",
+     "give all three"),
+    ("params", 18, "answer: 18 is not right", "no weights"),
+    ("figure1", (2, 2, 2), "answer[2] = 2 is not right", "floor((n - K) / S) + 1"),
 ], ids=["ceil", "missing-plus-one", "stride-ignored", "channels", "order", "no-channels",
         "params", "default-hint"])
 def test_shape_fails_wrong_answers_with_hint(capsys, part, answer, detail, hint):
+    """The verdict line ends with what is wrong, never with the expected answer."""
     ok, out = run(capsys, check_pool_shape, part, answer)
     assert ok is False
     assert out.startswith(f"FAIL Problem 1(e) {part}")
-    assert detail in out
+    assert out.splitlines()[0].endswith(f": {detail}") and "expected 0" not in out
     assert out.splitlines()[-1].startswith("  hint:") and hint in out.splitlines()[-1]
 
 
@@ -235,6 +246,13 @@ def test_maxpool_spread_like_average_gets_its_hint(capsys):
     assert "hint: the gradient was spread over the whole window" in out
 
 
+def test_maxpool_spread_as_an_average_gets_its_hint(capsys):
+    ok, out = run(capsys, check_maxpool_backward, loops_avgpool_backward)
+    assert ok is False
+    assert_fails(out, "my_maxpool_backward", "the worksheet's hint", "gradient of AVERAGE pooling",
+                 "entries differ")
+
+
 def test_maxpool_wrong_shape_gets_a_shape_hint(capsys):
     ok, out = run(capsys, check_maxpool_backward, lambda dout, x, K, S: dout)
     assert ok is False
@@ -294,3 +312,26 @@ def test_avgpool_fails_wrong_code_with_case_and_hint(capsys, options, case, hint
 def test_avgpool_todo(capsys):
     ok, out = run(capsys, check_avgpool_backward, not_implemented)
     assert ok is False and out.startswith("TODO my_avgpool_backward")
+
+
+# --------------------------------------------------------------------------------------------
+# Malformed results
+
+
+RAGGED = [[1.0, 2.0], [3.0]]
+
+
+@pytest.mark.parametrize("check, name", [
+    (check_pool_output_size, "my_pool_output_size"),
+    (check_maxpool_backward, "my_maxpool_backward"),
+    (check_avgpool_backward, "my_avgpool_backward"),
+])
+def test_a_ragged_list_is_a_fail_not_an_exception(capsys, check, name):
+    ok, out = run(capsys, check, lambda *args, **kwargs: RAGGED)
+    assert ok is False
+    assert out.startswith(f"FAIL {name}: case '") and str(RAGGED) in out
+
+
+def test_the_shape_hint_survives_a_ragged_list():
+    hint = _backward_shape_hint(_maxpool_cases()[0], RAGGED)
+    assert hint.startswith("dx has one entry per INPUT cell: shape (2, 2)")

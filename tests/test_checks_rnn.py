@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from _checks_helpers import assert_fails, not_implemented, run
 
+import c182lib.checks.rnn as rnn_checks
 from c182lib.checks.rnn import (
     PROBLEM_SHAPE_PARTS,
     _clip_cases,
@@ -52,26 +53,46 @@ def test_problem_shapes_follow_the_sizes_given(capsys):
 
 
 @pytest.mark.parametrize("part, answer, detail, hint", [
-    ("one-to-one", (2,), "got (2,) with 1 axis; this output has 2 axes, (N, O)",
+    ("one-to-one", (2,), "got (2,) with 1 axis: not the right number of axes",
      "keep the batch axis"),
     ("one-to-many", (4, 6, 3), "axis 1 is wrong", "one_to_many makes `steps` outputs"),
     ("one-to-many", (4, 7, 2), "axis 2 is wrong", "back as the next input"),
-    ("many-to-one", (4, 6, 2), "with 3 axes", "keeps only the last output"),
+    ("many-to-one", (4, 6, 2), "with 3 axes: not the right number of axes",
+     "keeps only the last output"),
     ("many-to-many", (6, 4, 2), "axes 0, 1 are wrong", "batch first"),
     ("many-to-many", (4, 6, 5), "axis 2 is wrong", "O numbers per step, not H"),
     ("hidden states", (4, 6, 2), "axis 2 is wrong", "h_t has H entries"),
-    ("parameters", 50, "got 50, expected 57", "count the biases too"),
-    ("parameters", 57 * 6, "got 342, expected 57", "does not depend on T"),
-    ("parameters", 32, "got 32, expected 57", "W_hh (H x H), the recurrent weights"),
+    ("hidden states", (4, 7, 5), "axis 1 is wrong", "h_0 is the starting state"),
+    ("parameters", 50, "got 50, not the right count", "count the biases too"),
+    ("parameters", 57 * 6, "got 342, not the right count", "does not depend on T"),
+    ("parameters", 32, "got 32, not the right count", "W_hh (H x H), the recurrent weights"),
+    ("parameters", 60, "got 60, not the right count", "add up the sizes"),
 ], ids=["no-batch-axis", "T-for-steps", "O-for-D-in-generator", "time-axis-kept",
-        "time-first", "H-for-O", "O-for-H", "no-biases", "times-T", "no-W_hh"])
+        "time-first", "H-for-O", "O-for-H", "h0-counted", "no-biases", "times-T", "no-W_hh",
+        "default-hint"])
 def test_problem_shapes_fail_a_wrong_part_with_a_hint(capsys, part, answer, detail, hint):
     ok, out = run(capsys, check_problem_shapes, dict(RIGHT_SHAPES, **{part: answer}), **SIZES)
     assert ok is False
     failed = [line for line in out.splitlines() if line.startswith("FAIL")]
     assert len(failed) == 1 and failed[0].startswith(f"FAIL {part}:")
-    assert detail in out
+    assert failed[0].endswith(detail)
     assert "hint:" in out and hint in out
+
+
+@pytest.mark.parametrize("part, answer", [
+    ("one-to-one", "N by O"), ("one-to-one", (2,)), ("one-to-one", (4, 6, 2)),
+    ("many-to-many", (4, 2)), ("one-to-many", [[4, 7, 3]]), ("parameters", 50),
+    ("parameters", 58),
+])
+def test_problem_shapes_do_not_give_the_answer_away(capsys, part, answer):
+    """A wrong written answer says what is wrong, never the expected shape, its symbols or the
+    expected count."""
+    _, out = run(capsys, check_problem_shapes, dict(RIGHT_SHAPES, **{part: answer}), **SIZES)
+    (failed,) = [line for line in out.splitlines() if line.startswith("FAIL")]
+    verdict = failed.split(": ", 1)[1].split(": ", 1)[1]  # after the part and its question
+    right = RIGHT_SHAPES[part]
+    assert str(right) not in verdict and "57" not in verdict
+    assert not any(symbols in verdict for symbols in ("(N, ", "N, O", "T, O", "T, H", "steps"))
 
 
 def test_problem_shapes_todo_and_malformed_answers(capsys):
@@ -83,7 +104,7 @@ def test_problem_shapes_todo_and_malformed_answers(capsys):
     ok, out = run(capsys, check_problem_shapes, dict(RIGHT_SHAPES, **{
         "one-to-one": "N by O", "parameters": 57.5}), **SIZES)
     assert ok is False
-    assert "give a shape as a tuple of ints" in out and "give a whole number" in out
+    assert "give the shape as a tuple of whole numbers" in out and "give a whole number" in out
 
     ok, out = run(capsys, check_problem_shapes, [(4, 2)], **SIZES)
     assert ok is False and out.startswith("FAIL problem shapes: answers must be a dict")
@@ -99,7 +120,7 @@ def test_problem_shapes_refuse_a_bad_size_naming_it():
 
 
 def loops_clip(grads, max_norm, *, elementwise=False, per_array=False, always=False,
-               norm_after=False, sum_of_norms=False, in_place=False):
+               norm_after=False, sum_of_norms=False, squared=False, in_place=False):
     """Global-norm clipping with explicit loops; the keywords inject classic mistakes."""
     squares = 0.0
     for g in grads:
@@ -120,7 +141,7 @@ def loops_clip(grads, max_norm, *, elementwise=False, per_array=False, always=Fa
             clipped.append(g * scale)
     if norm_after:
         total = np.sqrt(sum(np.sum(c * c) for c in clipped))
-    return clipped, total
+    return clipped, (squares if squared else total)
 
 
 def test_clip_cases_cover_the_edge_cases():
@@ -170,7 +191,9 @@ def test_clip_passes_pytorchs_rule_with_its_epsilon(capsys):
      "BEFORE clipping"),
     ({"sum_of_norms": True}, "a matrix, a vector and a single number", "clipped[0]",
      "not sum_i ||g_i||"),
-], ids=["elementwise", "per-array", "scales-up", "norm-after", "sum-of-norms"])
+    ({"squared": True}, "one array of norm 5 above", "total_norm: got 25, expected 5",
+     "the squared norm"),
+], ids=["elementwise", "per-array", "scales-up", "norm-after", "sum-of-norms", "squared"])
 def test_clip_fails_wrong_code_with_case_and_hint(capsys, mistake, case, detail, hint):
     ok, out = run(capsys, check_clip_grad_norm,
                   lambda grads, max_norm: loops_clip(grads, max_norm, **mistake))
@@ -227,15 +250,16 @@ class StudentRNN:
         h_prev = self.hidden_state
         recurrent = h_prev @ self.W_hh if m.get("transposed") else self.W_hh @ h_prev
         pre = recurrent + self.W_xh @ x + (0 if m.get("no_b_h") else self.b_h)
+        squash = m.get("activation", np.tanh)
         h = np.zeros_like(pre)
         for i in range(len(pre)):
-            h[i] = np.tanh(pre[i])
+            h[i] = squash(pre[i])
         y = self.W_hy @ (h_prev if m.get("old_state") else h) + self.b_y
         if m.get("tanh_output"):
             y = np.tanh(y)
         if not m.get("forget_state"):
             self.hidden_state = h
-        return y
+        return (y, h) if m.get("return_state") else y
 
 
 def student_class(**mistakes):
@@ -268,16 +292,66 @@ def test_vanilla_rnn_passes_correct_classes(capsys):
      "keep h_t in self.hidden_state"),
     ("tanh_output", "step 1", "no tanh on y"),
     ("no_b_h", "step 1", "b_h is missing"),
+    ({"activation": lambda a: max(a, 0.0)}, "step 1", "not ReLU"),
+    ({"activation": lambda a: 1 / (1 + np.exp(-a))}, "step 1", "not the sigmoid"),
+    ({"activation": lambda a: a}, "step 1", "the tanh is missing"),
 ], ids=["unreset-hidden-state", "output-from-h_prev", "transposed-W_hh", "state-not-kept",
-        "tanh-on-output", "no-hidden-bias"])
+        "tanh-on-output", "no-hidden-bias", "relu", "sigmoid", "no-activation"])
 def test_vanilla_rnn_fails_wrong_classes_with_case_and_hint(capsys, mistake, where, hint):
-    ok, out = run(capsys, check_vanilla_rnn, student_class(**{mistake: True}))
+    """The hint must explain every case, not only the failing one: in the first case every
+    pre-activation is positive, where ReLU (and no activation) looks like tanh applied to part
+    of the sum."""
+    mistakes = mistake if isinstance(mistake, dict) else {mistake: True}
+    ok, out = run(capsys, check_vanilla_rnn, student_class(**mistakes))
     assert ok is False
     first, *rest = out.splitlines()
     assert first.startswith("FAIL MyVanillaRNN: ") and where in first
     assert "entries differ" in out
     assert out.count("hint:") == 1
     assert rest[-1].startswith("  hint:") and hint in rest[-1]
+
+
+@pytest.mark.parametrize("same_sizes", [False, True], ids=["ragged", "H-equals-O"])
+def test_vanilla_rnn_says_forward_returns_y_only(capsys, monkeypatch, same_sizes):
+    """``return y, h`` is reported as such, not as an exception in the check's own code, and
+    also when y and h have the same shape (the pair then makes a (2, H) array)."""
+    if same_sizes:
+        one_step = rnn_checks._Run("H = O", (4, 3, 3), {
+            "W_xh": np.ones((3, 4)), "W_hh": np.eye(3), "W_hy": np.eye(3), "b_h": np.zeros(3),
+            "b_y": np.zeros(3)}, [("reset",), ("step", np.ones(4), "step 1")])
+        monkeypatch.setattr(rnn_checks, "_runs", lambda: [one_step])
+    ok, out = run(capsys, check_vanilla_rnn, student_class(return_state=True))
+    assert ok is False
+    assert "raised" not in out and "line" not in out
+    assert ("forward(x) returned a tuple of 2 items; it must return y only, an array of shape "
+            f"(O,) = ({3 if same_sizes else 2},)") in out
+    assert out.splitlines()[-1].startswith("  hint: keep h_t in self.hidden_state")
+
+
+@pytest.mark.parametrize("forward, detail", [
+    (lambda self, x: [[1.0, 2.0], [3.0]], "forward(x) returned a list of 2 items"),
+    (lambda self, x: "y", "forward(x) output y: expected an array of shape (2,), got 'y'"),
+    (lambda self, x: (StudentRNN.forward(self, x),
+                      setattr(self, "hidden_state", [[0.0], [1.0, 2.0]]))[0],
+     "hidden_state: expected an array of shape (3,), got [[0.0], [1.0, 2.0]]"),
+], ids=["ragged-output", "string-output", "ragged-state"])
+def test_vanilla_rnn_survives_malformed_outputs(capsys, forward, detail):
+    cls = type("MyVanillaRNN", (StudentRNN,), {"forward": forward, "mistakes": {}})
+    ok, out = run(capsys, check_vanilla_rnn, cls)
+    assert ok is False
+    assert out.startswith("FAIL MyVanillaRNN: case 'one step from the zero state")
+    assert detail in out
+
+
+def test_vanilla_rnn_survives_a_ragged_attribute(capsys):
+    class Ragged(StudentRNN):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.b_h = [[1.0, 2.0], [3.0]]
+
+    ok, out = run(capsys, check_vanilla_rnn, Ragged)
+    assert ok is False
+    assert "b_h must be a NumPy array of shape (H,) = (3,)" in out
 
 
 def test_vanilla_rnn_catches_the_worksheets_constructor_typo(capsys):
@@ -343,8 +417,10 @@ def test_vanilla_rnn_todo_and_exceptions(capsys):
 # check_rnn_step_backward
 
 
-def loops_step_backward(dh, cache, *, slope="right", transposed=False, sum_batch=True):
-    """Backward of h = tanh(h_prev W_hh^T + x W_xh^T + b) with explicit loops."""
+def loops_step_backward(dh, cache, *, slope="right", transposed=False, sum_batch=True,
+                        recurrent_slope=True, mean_batch=False):
+    """Backward of h = tanh(h_prev W_hh^T + x W_xh^T + b) with explicit loops; the keywords
+    inject classic mistakes."""
     x, h_prev, W_xh, W_hh, h = cache
     n, d = x.shape
     hidden = h.shape[1]
@@ -360,9 +436,11 @@ def loops_step_backward(dh, cache, *, slope="right", transposed=False, sum_batch
                 dx[b, j] += da[b, i] * W_xh[i, j]
                 dW_xh[i, j] += da[b, i] * x[b, j]
             for j in range(hidden):
-                dh_prev[b, j] += da[b, i] * (W_hh[j, i] if transposed else W_hh[i, j])
+                upstream = da[b, i] if recurrent_slope else dh[b, i]
+                dh_prev[b, j] += upstream * (W_hh[j, i] if transposed else W_hh[i, j])
                 dW_hh[i, j] += da[b, i] * h_prev[b, j]
-    return dx, dh_prev, dW_xh, dW_hh, (db.sum(axis=0) if sum_batch else db)
+    db_h = db.mean(axis=0) if mean_batch else db.sum(axis=0) if sum_batch else db
+    return dx, dh_prev, dW_xh, dW_hh, db_h
 
 
 def test_step_backward_cases_cover_the_edge_cases():
@@ -388,13 +466,24 @@ def test_step_backward_passes_correct_code(capsys):
     ({"slope": "h_prev"}, "dx: 3 of 3 entries differ", "not to h_prev"),
     ({"transposed": True}, "dh_prev: 4 of 4 entries differ", "dh_prev = da @ W_hh (not"),
     ({"sum_batch": False}, "db_h: wrong shape (1, 4), expected (4,)", "adds the batch up"),
-], ids=["forgotten-1-h2", "1-minus-h", "slope-of-h_prev", "transposed-W_hh", "db-not-summed"])
+    ({"recurrent_slope": False}, "dh_prev: 4 of 4 entries differ",
+     "h_prev reaches h through the tanh too"),
+], ids=["forgotten-1-h2", "1-minus-h", "slope-of-h_prev", "transposed-W_hh", "db-not-summed",
+        "no-slope-on-recurrent-path"])
 def test_step_backward_fails_wrong_code_with_case_and_hint(capsys, mistake, detail, hint):
     ok, out = run(capsys, check_rnn_step_backward,
                   lambda dh, cache: loops_step_backward(dh, cache, **mistake))
     assert ok is False
     assert out.splitlines()[0] == "FAIL my_rnn_step_backward: case 'one sequence (N=1, D=3, H=4)'"
     assert_fails(out, "my_rnn_step_backward", "one sequence", hint, detail)
+
+
+def test_step_backward_explains_a_bias_gradient_averaged_over_the_batch(capsys):
+    ok, out = run(capsys, check_rnn_step_backward,
+                  lambda dh, cache: loops_step_backward(dh, cache, mean_batch=True))
+    assert ok is False
+    assert_fails(out, "my_rnn_step_backward", "a batch of 5", "the SUM of da over the batch",
+                 "db_h: 3 of 3 entries differ")
 
 
 def test_step_backward_catches_the_double_tanh(capsys):
@@ -421,3 +510,27 @@ def test_step_backward_todo_and_exceptions(capsys):
     assert "case 'one sequence (N=1, D=3, H=4)' raised ValueError" in out
     assert "hint: with one row per sequence" in out
 
+
+
+# --------------------------------------------------------------------------------------------
+# Malformed results
+
+
+RAGGED = [[1.0, 2.0], [3.0]]
+
+
+@pytest.mark.parametrize("check, name, result", [
+    (check_clip_grad_norm, "my_clip_grad_norm", (RAGGED, 1.0)),
+    (check_clip_grad_norm, "my_clip_grad_norm", RAGGED),
+    (check_rnn_step_backward, "my_rnn_step_backward", (RAGGED,) * 5),
+    (check_rnn_step_backward, "my_rnn_step_backward", RAGGED),
+], ids=["clip-tuple", "clip", "step-backward-tuple", "step-backward"])
+def test_a_ragged_list_is_a_fail_not_an_exception(capsys, check, name, result):
+    ok, out = run(capsys, check, lambda *args: result)
+    assert ok is False
+    assert out.startswith(f"FAIL {name}: case '")
+
+
+def test_the_step_backward_shape_hint_survives_a_ragged_list():
+    case = _step_backward_cases()[0]
+    assert rnn_checks._step_backward_shape_hint(case, (RAGGED,) * 5).startswith("dx must have")

@@ -121,15 +121,27 @@ def describe_difference(got, expected, label: str = "output", rtol: float = 1e-6
     return "\n".join(lines)
 
 
+def shape_of(value) -> tuple[int, ...] | None:
+    """``np.shape(value)``, or None for a value that has no shape (a ragged list, an object):
+    hints test a student's output shape without ever raising."""
+    try:
+        return np.shape(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def matches(got, wrong, rtol: float = 1e-6, atol: float = 1e-8) -> bool:
     """Whether ``got`` equals ``wrong`` (what a mistake returns), without ever raising.
 
     Arrays and numbers match when `describe_difference` finds no difference. A tuple or list
     ``wrong`` is a sequence of items (as for `describe_difference`): it matches a tuple or list
     of the same length item by item, and an item that is None in ``wrong`` is not compared (a
-    mistake that only concerns ``dx`` says nothing of ``dw``).
+    mistake that only concerns ``dx`` says nothing of ``dw``); a ``wrong`` of Nones only matches
+    nothing.
     """
     if isinstance(wrong, (tuple, list)):
+        if all(item is None for item in wrong):  # a mistake that says nothing matches nothing
+            return False
         return (isinstance(got, (tuple, list)) and len(got) == len(wrong)
                 and all(w is None or matches(g, w, rtol, atol)
                         for g, w in zip(got, wrong, strict=True)))

@@ -11,8 +11,8 @@ per channel the correct ``dx`` is exactly 0, and so is the ``dx`` of several wro
 implementations (see the notebook), so such a check could not tell them apart. After a
 ``FAIL``, a ``hint:`` line names the mistake when the student's result is exactly what it
 produces (reshaping without moving the channels last, a missing path through the mean or the
-variance, gamma forgotten, eps outside the square root, ...). The reference is
-`c182lib.batchnorm.spatial_batchnorm_backward`.
+variance, gamma forgotten, eps outside the square root or not passed on, the unbiased variance,
+...). The reference is `c182lib.batchnorm.spatial_batchnorm_backward`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from c182lib.batchnorm import (
     spatial_batchnorm_backward,
     spatial_batchnorm_forward,
 )
-from c182lib.checks._core import SEED, Case, Suspect, check_function
+from c182lib.checks._core import SEED, Case, Suspect, check_function, shape_of
 
 __all__ = ["check_spatial_batchnorm_backward"]
 
@@ -63,8 +63,7 @@ def _cases() -> list[Case]:
              gamma=[1.5, -2.0, 0.0, 0.7]),
         case("channels with very different means and spreads (4, 3, 2, 3)", (4, 3, 2, 3),
              means=[10.0, -5.0, 0.0], stds=[0.1, 5.0, 1.0]),
-        case("a large eps = 0.5: eps sits inside the square root (3, 2, 2, 2)", (3, 2, 2, 2),
-             eps=0.5),
+        case("eps = 0.5, not the default 1e-5 (3, 2, 2, 2)", (3, 2, 2, 2), eps=0.5),
     ]
     for _ in range(3):
         shape = (int(rng.integers(1, 4)), int(rng.integers(1, 5)), int(rng.integers(2, 5)),
@@ -101,6 +100,40 @@ def _dx(dout, x, gamma, eps, mean_path=True, variance_path=True, use_gamma=True,
     return dx * inv_std
 
 
+def _unbiased(dout, x, gamma, eps, derived=False):
+    """``(dx, None, None)`` with the unbiased variance (``ddof=1``) in x_hat, or None with one
+    value per channel.
+
+    dx is the compact formula with that x_hat or (``derived``) the gradient of BatchNorm with
+    the unbiased variance, whose variance path is divided by m - 1 instead of m.
+    """
+    m = x.size // x.shape[1]
+    if m == 1:
+        return None
+    mean = x.mean(axis=_CHANNEL_AXES, keepdims=True)
+    inv_std = 1.0 / np.sqrt(x.var(axis=_CHANNEL_AXES, ddof=1, keepdims=True) + eps)
+    x_hat = (x - mean) * inv_std
+    dx_hat = dout * gamma.reshape(1, -1, 1, 1)
+    variance_term = (dx_hat * x_hat).sum(axis=_CHANNEL_AXES, keepdims=True) / (
+        m - 1 if derived else m)
+    return inv_std * (dx_hat - dx_hat.mean(axis=_CHANNEL_AXES, keepdims=True)
+                      - x_hat * variance_term), None, None
+
+
+def _default_eps(dout, x, gamma, eps):
+    """The right gradients, but with the default eps = 1e-5 instead of the one given."""
+    return None if eps == 1e-5 else _reference(dout, x, gamma)
+
+
+def _dx_not_transposed_back(dout, x, gamma, eps):
+    """dx right in the (N*H*W, C) layout, then reshaped straight to (N, C, H, W)."""
+    n, c, h, w = x.shape
+    if c == 1 or h * w == 1:  # then the transpose changes nothing
+        return None
+    dx = _reference(dout, x, gamma, eps)[0]
+    return dx.transpose(0, 2, 3, 1).reshape(x.shape), None, None
+
+
 def _no_transpose(dout, x, gamma, eps):
     """Everything through ``reshape(-1, C)`` straight from NCHW: columns mix channels."""
     c = x.shape[1]
@@ -116,6 +149,10 @@ def _per_position(dout, x, gamma, eps):
                                  eps)
     dx, _, _ = batchnorm_backward(dout.reshape(n, -1), cache)
     return dx.reshape(x.shape), None, None
+
+
+_UNBIASED_HINT = ("BatchNorm uses the biased variance, the mean of the squared deviations "
+                  "(divide by N*H*W, np.var's default ddof=0), not the unbiased ddof=1.")
 
 
 def _suspects() -> list[Suspect]:
@@ -150,6 +187,13 @@ def _suspects() -> list[Suspect]:
          dx_only(use_gamma=False)),
         ("eps goes INSIDE the square root: x_hat = (x - mean) / sqrt(var + eps).",
          dx_only(eps_outside_sqrt=True)),
+        ("the eps you were given was not used: pass it on, batchnorm_forward(x_2d, gamma, beta, "
+         "eps); without it the default 1e-5 is used.", _default_eps),
+        ("dx is right but in the wrong order: its rows are the (N, H, W) positions, so "
+         "reshape it to (N, H, W, C) and then transpose(0, 3, 1, 2). A plain reshape to "
+         "(N, C, H, W) mixes up the channels.", _dx_not_transposed_back),
+        (_UNBIASED_HINT, _unbiased),
+        (_UNBIASED_HINT, lambda *args: _unbiased(*args, derived=True)),
         ("dgamma = sum of dout * x_hat (the NORMALISED input) over N, H, W, not dout * x.",
          dgamma_from_x),
         ("dgamma and dbeta are swapped: dbeta = sum(dout), dgamma = sum(dout * x_hat), over "
@@ -163,14 +207,15 @@ def _on_case(mistake: Callable) -> Callable[[Case], object]:
     return lambda case: mistake(*case.args, case.kwargs["eps"])
 
 
+
 def _structure_hint(case: Case, got) -> str | None:
     dout, x, gamma = case.args
     if not isinstance(got, (tuple, list)) or len(got) != len(_LABELS):
         return "return the tuple (dx, dgamma, dbeta)."
     dx, dgamma, dbeta = got
-    if np.shape(dx) != x.shape:
+    if shape_of(dx) != x.shape:
         return f"dx has the shape of x, (N, C, H, W) = {x.shape}."
-    if np.shape(dgamma) != gamma.shape or np.shape(dbeta) != gamma.shape:
+    if shape_of(dgamma) != gamma.shape or shape_of(dbeta) != gamma.shape:
         return (f"dgamma and dbeta hold one number per channel, shape (C,) = {gamma.shape}: "
                 "sum over N, H and W (axes 0, 2, 3).")
     return None

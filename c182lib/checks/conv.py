@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from c182lib.checks._core import SEED, Case, Suspect, check_function, check_part
+from c182lib.checks._core import SEED, Case, Suspect, check_function, check_part, shape_of
 from c182lib.conv import conv_matrix_1d, corr1d
 from c182lib.shapes import conv_output_shape, conv_output_size, conv_param_count
 
@@ -133,14 +133,16 @@ def _length_hint(case: Case, got) -> str | None:
     x, w = case.args
     s, p = case.kwargs["stride"], case.kwargs["padding"]
     n_out = conv_output_size(len(x), len(w), s, p)
-    try:
-        got_length = len(got)
-    except TypeError:
-        return "return a 1-D array of outputs, one per window position."
-    if got_length == n_out:
+    shape = shape_of(got)
+    if shape == (n_out,):
         return None
+    if shape is None or len(shape) != 1:
+        yours = {None: "", (): ", not a single number"}.get(shape, f", not {shape}")
+        return (f"return a 1-D array of outputs, one per window position: shape ({n_out},) "
+                f"here{yours}.")
     return (f"for n={len(x)}, k={len(w)}, stride {s}, padding {p} there are "
-            f"floor((n + 2p - k) / s) + 1 = {n_out} windows; you returned {got_length} values.")
+            f"floor((n + 2p - k) / s) + 1 = {n_out} windows; you returned {shape[0]} values.")
+
 
 
 def _corr1d_error_hint(case: Case, err: Exception) -> str | None:
@@ -221,6 +223,9 @@ def _output_size_suspects() -> list[Suspect]:
             return rounding((n + pads * p - span_of(k, d)) / s) + plus
         return wrong
 
+    def padding_ignored(case):
+        return None if case.kwargs["padding"] == 0 else formula(math.floor, pads=0)(case)
+
     def erratum(case):
         n, k = case.args
         plain = all(case.kwargs[key] == default
@@ -238,6 +243,8 @@ def _output_size_suspects() -> list[Suspect]:
          formula(math.floor, plus=0)),
         ("padding p adds p zeros at EACH end: the padded length is n + 2p.",
          formula(math.floor, pads=1)),
+        ("the padding is missing from your count: the kernel slides over the PADDED input, "
+         "of length n + 2p.", padding_ignored),
         ("a kernel with dilation d spans d(k - 1) + 1 cells, not k.",
          formula(math.floor, span_of=lambda k, d: k)),
         ("a kernel with dilation d spans d(k - 1) + 1 cells, not d * k.",
@@ -337,6 +344,8 @@ _DIMS_1A_HINTS = {
         (32, 32, 3): "only the spatial dimensions (height, width) are asked.",
         (30, 30): "a 1x1 kernel fits at every pixel: n - 1 + 1 positions per axis.",
         (31, 31): "a 1x1 kernel fits at every pixel: n - 1 + 1 positions per axis.",
+        (32, 32, 4): "read the question again: only the spatial dimensions (height, width) are "
+                     "asked, not the channels (4 is the number of filters in w_1x1).",
     }, "a 1x1 kernel (stride 1, no padding) fits at n - 1 + 1 positions per axis."),
 }
 
@@ -437,7 +446,7 @@ def _matrix_shape_hint(case: Case, got) -> str | None:
     n, w = case.args
     s, p = case.kwargs["stride"], case.kwargs["padding"]
     expected = (conv_output_size(n, len(w), s, p), n + 2 * p)
-    if np.shape(got) == expected:
+    if shape_of(got) == expected:
         return None
     return (f"W must be (n_out, n + 2p) = {expected} for n={n}, k={len(w)}, stride {s}, "
             f"padding {p}: one row per output, one column per entry of x_bar.")

@@ -25,7 +25,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from c182lib.checks._core import SEED, Case, Suspect, check_function
+from c182lib.checks._core import SEED, Case, Suspect, check_function, shape_of
 from c182lib.conv import conv2d_backward, conv2d_forward, corr1d, corr1d_backward, corr2d
 
 __all__ = ["check_corr1d_backward", "check_kernel_gradient", "check_sgd_step"]
@@ -107,10 +107,11 @@ def _corr1d_backward_suspects() -> list[Suspect]:
     ]
 
 
+
 def _length_hint(name: str, symbol: str, length_of: Callable[[Case], int], rule: str):
     def hint(case: Case, got) -> str | None:
         expected = length_of(case)
-        if np.shape(got) == (expected,):
+        if shape_of(got) == (expected,):
             return None
         return f"{name} has one entry per {symbol}: length {expected} here. {rule}"
     return hint
@@ -250,7 +251,7 @@ def _kernel_gradient_suspects() -> list[Suspect]:
 def _kernel_shape_hint(case: Case, got) -> str | None:
     X, dY = case.args
     expected = _kernel_shape(X.shape, dY.shape)
-    if np.shape(got) == expected:
+    if shape_of(got) == expected:
         return None
     return (f"dw has the kernel's shape: here X is {X.shape[0]} x {X.shape[1]} and dY "
             f"{dY.shape[0]} x {dY.shape[1]}, so the kernel is (n - m + 1) x (n - m + 1) = "
@@ -346,7 +347,7 @@ def _sgd_step_suspects() -> list[Suspect]:
 
 def _sgd_shape_hint(case: Case, got) -> str | None:
     w = case.args[0]
-    if np.shape(got) == w.shape:
+    if shape_of(got) == w.shape:
         return None
     return f"the new weights have the shape of w, {w.shape} here."
 

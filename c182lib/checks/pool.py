@@ -25,7 +25,15 @@ from collections.abc import Callable
 
 import numpy as np
 
-from c182lib.checks._core import SEED, Case, Part, Suspect, check_function, check_part
+from c182lib.checks._core import (
+    SEED,
+    Case,
+    Part,
+    Suspect,
+    check_function,
+    check_part,
+    shape_of,
+)
 from c182lib.pool import (
     avgpool2d_backward,
     avgpool2d_forward,
@@ -81,6 +89,9 @@ def _output_size_suspects() -> list[Suspect]:
         n, k, s = case.args
         return None if s == 1 else n + 2 * case.kwargs["padding"] - k + 1
 
+    def padding_ignored(case):
+        return None if case.kwargs["padding"] == 0 else formula(math.floor, pads=0)(case)
+
     return [
         ("a window that would stick out past the edge is not used: round DOWN (floor, or "
          "integer division //), not up.", formula(math.ceil)),
@@ -93,6 +104,8 @@ def _output_size_suspects() -> list[Suspect]:
                                                                    window=False)),
         ("padding p adds p cells at EACH end: the padded length is n + 2p.",
          formula(math.floor, pads=1)),
+        ("the padding is missing from your count: the window slides over the PADDED input, of "
+         "length n + 2p.", padding_ignored),
         ("that is the stride-1 count n + 2p - K + 1: the window moves S cells at a time.",
          stride_ignored),
     ]
@@ -335,12 +348,16 @@ def _maxpool_suspects() -> list[Suspect]:
         ("the gradient was spread over the whole window, as for average pooling; max pooling "
          "sends it only to the window's maximum.",
          lambda case: _spread_avg(*case.args, divisor=1)),
+        ("that is the gradient of AVERAGE pooling, dout / (K*K) to every cell of the window. Max "
+         "pooling sends all of dout to the window's maximum and 0 to the other cells.",
+         lambda case: _spread_avg(*case.args, divisor=case.args[2] ** 2)),
     ]
+
 
 
 def _backward_shape_hint(case: Case, got) -> str | None:
     dout, x = case.args[:2]
-    if np.shape(got) == x.shape:
+    if shape_of(got) == x.shape:
         return None
     return (f"dx has one entry per INPUT cell: shape {x.shape}, the shape of x (dout is "
             f"{dout.shape}).")

@@ -19,7 +19,10 @@ classic mistake when the student's result is exactly what that mistake produces 
 
 from __future__ import annotations
 
+import contextlib
+import io
 from collections.abc import Callable, Mapping, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -37,6 +40,7 @@ from c182lib.checks._core import (
     describe_exception,
     matches,
     report,
+    shape_of,
 )
 from c182lib.rnn import (
     VanillaRNN,
@@ -89,11 +93,17 @@ def _expected_shapes(sizes: Mapping[str, int]) -> dict[str, object]:
     }
 
 
-def _shape_mistakes(part: str) -> list[tuple[tuple[str, ...], str]]:
-    """Wrong shapes (in symbols) that a classic mistake gives for ``part``, with the hint."""
+def _shape_mistakes(part: str, sizes: Mapping[str, int]) -> list[tuple[tuple[int, ...], str]]:
+    """Wrong shapes that a classic mistake gives for ``part`` with these ``sizes``, with the
+    hint; the first that matches an answer is the likelier mistake."""
     right = _SHAPE_PARTS[part][1]
-    mistakes = [(right[1:], "keep the batch axis: one row per sequence, so the shape starts "
-                            "with N.")]
+    mistakes = []
+    if part == "hidden states":
+        mistakes.append((("N", "T+1", "H"), "h_0 is the starting state you pass in (h0), not an "
+                                            "output: rnn_forward returns h_1, ..., h_T, one "
+                                            "hidden state per input step."))
+    mistakes.append((right[1:], "keep the batch axis: one row per sequence, so the shape "
+                                "starts with N."))
     if len(right) == 3:
         mistakes.append(((right[1], right[0], right[2]),
                          "c182lib is batch first, like PyTorch with batch_first=True: "
@@ -123,7 +133,8 @@ def _shape_mistakes(part: str) -> list[tuple[tuple[str, ...], str]]:
     if part in ("one-to-many", "many-to-many"):
         mistakes.append(((right[0], right[2]), "a sequence comes out: one output per step, "
                                                "so there is a time axis."))
-    return mistakes
+    numbers = dict(sizes, **{"T+1": sizes["T"] + 1})
+    return [(tuple(numbers[s] for s in shape), hint) for shape, hint in mistakes]
 
 
 def _parameter_mistakes(sizes: Mapping[str, int], right: int) -> list[tuple[int, str]]:
@@ -164,20 +175,18 @@ def _check_shape_answer(part: str, answer, expected: tuple, sizes: Mapping[str, 
     if answer is None:
         return report(title, TODO, "no answer yet")
     shape = _as_shape(answer)
-    symbols = "(" + ", ".join(in_symbols) + ")"
     if shape is None:
-        return report(title, FAIL, f"give a shape as a tuple of ints, e.g. {expected!r} "
-                                   f"has the form {symbols}; got {answer!r}")
+        return report(title, FAIL, f"give the shape as a tuple of whole numbers, one per axis; "
+                                   f"got {answer!r}")
     if shape == expected:
-        return report(title, PASS, f"{expected} = {symbols}")
-    detail = (f"got {shape} with {_axes(len(shape))}; this output has "
-              f"{_axes(len(expected))}, {symbols}")
+        return report(title, PASS, f"{expected} = ({', '.join(in_symbols)})")
     if len(shape) == len(expected):
         wrong = [str(i) for i, (g, e) in enumerate(zip(shape, expected, strict=True)) if g != e]
         detail = (f"got {shape}; axis {wrong[0]} is wrong" if len(wrong) == 1
                   else f"got {shape}; axes {', '.join(wrong)} are wrong")
-    hint = next((text for wrong, text in _shape_mistakes(part)
-                 if tuple(sizes[s] for s in wrong) == shape), None)
+    else:
+        detail = f"got {shape} with {_axes(len(shape))}: not the right number of axes"
+    hint = next((text for wrong, text in _shape_mistakes(part, sizes) if wrong == shape), None)
     return report(title, FAIL, detail + (f"\n  hint: {hint}" if hint else ""))
 
 
@@ -193,7 +202,7 @@ def _check_parameter_answer(answer, right: int, sizes: Mapping[str, int]) -> boo
     hint = next((text for count, text in _parameter_mistakes(sizes, right) if count == answer),
                 "add up the sizes of W_xh (H x D), W_hh (H x H), b_h (H), W_hy (O x H) and b_y "
                 "(O).")
-    return report(title, FAIL, f"got {answer}, expected {right}\n  hint: {hint}")
+    return report(title, FAIL, f"got {answer}, not the right count\n  hint: {hint}")
 
 
 def check_problem_shapes(answers, *, N: int, T: int, D: int, H: int, O: int,  # noqa: E741
@@ -236,7 +245,7 @@ def check_problem_shapes(answers, *, N: int, T: int, D: int, H: int, O: int,  # 
     if not isinstance(answers, Mapping):
         return report("problem shapes", FAIL, f"answers must be a dict with the keys "
                                               f"{', '.join(PROBLEM_SHAPE_PARTS)}; got "
-                                              f"{type(answers).__name__}")
+                                              f"a {type(answers).__name__}")
     expected = _expected_shapes(sizes)
     results = [_check_shape_answer(part, answers.get(part), expected[part], sizes)
                for part in _SHAPE_PARTS]
@@ -307,6 +316,10 @@ def _clip_suspects() -> list[Suspect]:
         clipped, total = clip_grad_norm(*case.args)
         return None if total <= case.args[1] else (clipped, _global_norm(clipped))
 
+    def squared_norm(case):
+        grads, _ = case.args
+        return None, _global_norm(grads) ** 2
+
     def sum_of_norms(case):
         grads, max_norm = case.args
         if len(grads) == 1:
@@ -326,6 +339,8 @@ def _clip_suspects() -> list[Suspect]:
         ("return the global norm from BEFORE clipping (it is the number you log to spot an "
          "explosion).", norm_after),
         ("the global norm is sqrt(sum_i ||g_i||^2), not sum_i ||g_i||.", sum_of_norms),
+        ("total_norm is the SQUARE ROOT of the sum of all squared entries; yours is the sum "
+         "itself, the squared norm.", squared_norm),
     ]
 
 
@@ -400,7 +415,9 @@ def _attribute_problem(model, d: int, h: int, o: int, call: str) -> str | None:
     if missing:
         return f"{call} has no attribute {', '.join(missing)}"
     for name, (shape, layout) in shapes.items():
-        got = np.shape(getattr(model, name))
+        got = shape_of(getattr(model, name))
+        if got is None:
+            return f"{call}: {name} must be a NumPy array of shape {layout} = {shape}"
         if got != shape:
             hint = ""
             if name == "hidden_state" and got == (h, h):
@@ -410,9 +427,23 @@ def _attribute_problem(model, d: int, h: int, o: int, call: str) -> str | None:
                 hint = (f"\n  hint: {name} maps a vector of {got[0]} numbers to one of "
                         f"{got[1]}: it has shape {layout} = {shape}, so that {name} @ v works.")
             return f"{call}: {name} has shape {got}, expected {layout} = {shape}{hint}"
-    if not np.array_equal(np.asarray(model.hidden_state, dtype=float), np.zeros(h)):
+    state = _snapshot(model.hidden_state)
+    if not isinstance(state, np.ndarray) or state.any():
         return f"{call}: hidden_state must start at zeros; got {model.hidden_state!r}"
     return None
+
+
+def _snapshot(value):
+    """A float copy of what the student's network holds or returns (a later step may change
+    it in place), or ``value`` itself if it is no array of numbers (then reported as such).
+    A tuple stays a tuple (of copies): ``return y, h`` is a mistake even when y and h have the
+    same shape."""
+    if isinstance(value, tuple):
+        return tuple(_snapshot(item) for item in value)
+    try:
+        return np.array(value, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        return value
 
 
 def _scenarios(d: int, rng: np.random.Generator) -> list[tuple[str, list]]:
@@ -429,15 +460,16 @@ def _scenarios(d: int, rng: np.random.Generator) -> list[tuple[str, list]]:
     ]
 
 
-def _run_model(model, actions) -> list[tuple[np.ndarray, np.ndarray]]:
-    """``(y_t, hidden_state after the step)`` for every step; the student's code may raise."""
+def _run_model(model, actions) -> list[tuple[object, object]]:
+    """``(y_t, hidden_state after the step)`` for every step, as `_snapshot` copies them; the
+    student's code may raise."""
     record = []
     for action in actions:
         if action[0] == "reset":
             model.reset_state()
         else:
             y = model.forward(action[1].copy())
-            record.append((np.array(y, dtype=float), np.array(model.hidden_state, dtype=float)))
+            record.append((_snapshot(y), _snapshot(model.hidden_state)))
     return record
 
 
@@ -465,6 +497,18 @@ def _wrong_step_rules() -> list[tuple[str, Callable]]:
                           p["W_hy"] @ hn + p["b_y"])),
         ("the output layer is affine, y_t = W_hy h_t + b_y: no tanh on y.",
          lambda p, h, x: (hn := right_h(p, h, x), np.tanh(p["W_hy"] @ hn + p["b_y"]))),
+        ("the tanh is missing: h_t = tanh(W_hh h_{t-1} + W_xh x_t + b_h).",
+         lambda p, h, x: (hn := p["W_hh"] @ h + p["W_xh"] @ x + p["b_h"],
+                          p["W_hy"] @ hn + p["b_y"])),
+        ("the worksheet's RNN squashes the hidden state with tanh: h_t = tanh(W_hh h_{t-1} + "
+         "W_xh x_t + b_h), not ReLU.",
+         lambda p, h, x: (hn := np.maximum(0.0, p["W_hh"] @ h + p["W_xh"] @ x + p["b_h"]),
+                          p["W_hy"] @ hn + p["b_y"])),
+        ("the worksheet's RNN squashes the hidden state with tanh, not the sigmoid: "
+         "h_t = tanh(W_hh h_{t-1} + W_xh x_t + b_h).",
+         lambda p, h, x: (hn := 1.0 / (1.0 + np.exp(-(p["W_hh"] @ h + p["W_xh"] @ x
+                                                     + p["b_h"]))),
+                          p["W_hy"] @ hn + p["b_y"])),
         ("the hidden bias b_h is missing inside the tanh.",
          lambda p, h, x: (hn := np.tanh(p["W_hh"] @ h + p["W_xh"] @ x),
                           p["W_hy"] @ hn + p["b_y"])),
@@ -491,19 +535,28 @@ def _replay(rule: Callable, params: dict, actions, hidden: int, *, keep_state: b
     return record
 
 
-def _rnn_hint(got, params: dict, actions, hidden: int) -> str | None:
-    """The hint of the first classic mistake that reproduces every output and state."""
-    candidates = [(text, _replay(rule, params, actions, hidden))
-                  for text, rule in _wrong_step_rules()]
-    candidates += [
+def _mistakes() -> list[tuple[str, Callable]]:
+    """Classic mistakes as ``replay(params, actions, hidden) -> record`` (see `_replay`)."""
+    def replay(rule, **options):
+        return lambda params, actions, hidden: _replay(rule, params, actions, hidden, **options)
+
+    return [
+        *((text, replay(rule)) for text, rule in _wrong_step_rules()),
         ("forward must keep h_t in self.hidden_state, so that the next step starts from it.",
-         _replay(_correct_step, params, actions, hidden, keep_state=False)),
+         replay(_correct_step, keep_state=False)),
         ("reset_state() must set hidden_state back to zeros of shape (H,): a new sequence "
-         "must not see the previous one.",
-         _replay(_correct_step, params, actions, hidden, honour_reset=False)),
+         "must not see the previous one.", replay(_correct_step, honour_reset=False)),
     ]
-    for text, record in candidates:
-        if matches(got, record):
+
+
+def _rnn_hint(records: Sequence[tuple[_Run, list]]) -> str | None:
+    """The hint of the first classic mistake that reproduces every output and state of the
+    student's network in every run of ``records`` (``(run, what the network recorded)``): a
+    mistake that explains the failing run but not another one is not the student's (ReLU looks
+    like a missing tanh while every pre-activation is positive)."""
+    for text, replay in _mistakes():
+        if all(matches(got, replay(run.params, run.actions, run.sizes[1]))
+               for run, got in records):
             return text
     return None
 
@@ -526,6 +579,52 @@ def _build(student_class: Callable, d: int, h: int, o: int):
     if problem:
         return None, FAIL, problem
     return model, None, None
+
+
+class _Run(NamedTuple):
+    """One case of `check_vanilla_rnn`: a network's sizes (D, H, O) and weights, and actions."""
+
+    description: str
+    sizes: tuple[int, int, int]
+    params: dict
+    actions: list
+
+
+def _runs() -> list[_Run]:
+    """Every case, with D, H, O all different and a setting with saturated tanh units."""
+    settings = [((4, 3, 2), 1.0, "D=4, H=3, O=2"),
+                ((2, 5, 3), 3.0, "D=2, H=5, O=3, weights x3 (saturated tanh)")]
+    rng = np.random.default_rng(SEED)
+    runs = []
+    for (d, h, o), weight_scale, label in settings:
+        reference = VanillaRNN(d, h, o, seed=SEED + d)
+        params = {w: weight_scale * getattr(reference, w) for w in _WEIGHTS}
+        runs += [_Run(f"{description}; {label}", (d, h, o), params, actions)
+                 for description, actions in _scenarios(d, rng)]
+    return runs
+
+
+def _run_network(model, run: _Run) -> list:
+    """What a freshly built ``model`` records over the run's actions, given its weights."""
+    for weight, value in run.params.items():
+        setattr(model, weight, value.copy())
+    return _run_model(model, run.actions)
+
+
+def _step_problem(y, state, y_ref, state_ref, output_size: int) -> tuple[str, str | None]:
+    """How one step's ``(y, hidden_state)`` differs from the reference's (``""`` if it does
+    not), and a hint when the output is not even an array of numbers."""
+    if isinstance(y, (tuple, list)):
+        items = f"{len(y)} item" + ("" if len(y) == 1 else "s")
+        return (f"forward(x) returned a {type(y).__name__} of {items}; it must return y only, "
+                f"an array of shape (O,) = ({output_size},)",
+                "keep h_t in self.hidden_state and return only y_t = W_hy h_t + b_y.")
+    try:
+        return (describe_difference(y, y_ref, "forward(x) output y")
+                or describe_difference(state, state_ref, "hidden_state") or ""), None
+    except Exception:  # an object no comparison foresees
+        return (f"forward(x) output y and hidden_state cannot be compared with the expected "
+                f"arrays; got y = {y!r}, hidden_state = {state!r}"), None
 
 
 def check_vanilla_rnn(student_class: Callable) -> bool:
@@ -551,40 +650,43 @@ def check_vanilla_rnn(student_class: Callable) -> bool:
         True when everything matches (``PASS`` printed).
     """
     name = "MyVanillaRNN"
-    settings = [((4, 3, 2), 1.0, "D=4, H=3, O=2"),
-                ((2, 5, 3), 3.0, "D=2, H=5, O=3, weights x3 (saturated tanh)")]
-    rng = np.random.default_rng(SEED)
-    checked = 0
-    for (d, h, o), weight_scale, label in settings:
-        reference = VanillaRNN(d, h, o, seed=SEED + d)
-        params = {w: weight_scale * getattr(reference, w) for w in _WEIGHTS}
-        for description, actions in _scenarios(d, rng):
-            case = f"{description}; {label}"
-            model, verdict, detail = _build(student_class, d, h, o)  # a fresh network per case
-            if model is None:
-                return report(name, verdict, detail)
-            for weight, value in params.items():
-                setattr(reference, weight, value.copy())
-                setattr(model, weight, value.copy())
-            reference.reset_state()
-            expected = _run_model(reference, actions)
-            try:
-                got = _run_model(model, actions)
-            except NotImplementedError:
-                return report(name, TODO, NOT_IMPLEMENTED)
-            except Exception as err:  # the student's bug, reported instead of raised
-                return report(name, FAIL, describe_exception(case, err))
-            places = [action[2] for action in actions if action[0] == "step"]
-            for where, (y, state), (y_ref, state_ref) in zip(places, got, expected,
-                                                              strict=True):
-                problem = (describe_difference(y, y_ref, "forward(x) output y")
-                           or describe_difference(state, state_ref, "hidden_state"))
-                if problem:
-                    hint = _rnn_hint(got, params, actions, h)
-                    return report(name, FAIL, f"case '{case}', {where}\n  {problem}"
-                                  + (f"\n  hint: {hint}" if hint else ""))
-            checked += 1
-    return report(name, PASS, f"all {checked} cases match, step by step")
+    runs = _runs()
+    for run in runs:
+        model, verdict, detail = _build(student_class, *run.sizes)  # a fresh network per case
+        if model is None:
+            return report(name, verdict, detail)
+        expected = _run_network(VanillaRNN(*run.sizes, seed=0), run)
+        try:
+            got = _run_network(model, run)
+        except NotImplementedError:
+            return report(name, TODO, NOT_IMPLEMENTED)
+        except Exception as err:  # the student's bug, reported instead of raised
+            return report(name, FAIL, describe_exception(run.description, err))
+        places = [action[2] for action in run.actions if action[0] == "step"]
+        for where, (y, state), (y_ref, state_ref) in zip(places, got, expected, strict=True):
+            problem, hint = _step_problem(y, state, y_ref, state_ref, run.sizes[2])
+            if problem:
+                hint = hint or _rnn_hint([(run, got), *_other_records(student_class, runs,
+                                                                       run)])
+                return report(name, FAIL, f"case '{run.description}', {where}\n  {problem}"
+                              + (f"\n  hint: {hint}" if hint else ""))
+    return report(name, PASS, f"all {len(runs)} cases match, step by step")
+
+
+def _other_records(student_class: Callable, runs: Sequence[_Run], failed: _Run) -> list:
+    """``(run, what the student's network records)`` for every run but ``failed`` on which
+    the student's code does not raise; what it prints is not shown (only the failing case
+    is reported)."""
+    records = []
+    for run in runs:
+        if run is failed:
+            continue
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                records.append((run, _run_network(student_class(*run.sizes, seed=0), run)))
+        except Exception:  # a run the student's code cannot do tells nothing of the mistake
+            continue
+    return records
 
 
 # --------------------------------------------------------------------------------------------
@@ -636,6 +738,16 @@ def _step_backward_suspects() -> list[Suspect]:
         da = dh * (1 - h * h)
         return da @ W_xh, da @ W_hh.T, da.T @ x, da.T @ h_prev, da.sum(axis=0)
 
+    def recurrent_path_without_slope(case):
+        dh, (_, _, _, W_hh, _) = case.args
+        return None, dh @ W_hh, None, None, None
+
+    def bias_averaged(case):
+        dh, (x, _, _, _, h) = case.args
+        if len(x) == 1:
+            return None
+        return None, None, None, None, (dh * (1 - h * h)).mean(axis=0)
+
     return [
         ("the tanh is missing from the chain rule: first da = dh * (1 - h**2), the gradient "
          "of the pre-activation, then everything else from da.",
@@ -647,6 +759,11 @@ def _step_backward_suspects() -> list[Suspect]:
          with_slope(lambda h, h_prev: 1 - h_prev**2)),
         ("with rows, a = h_prev @ W_hh.T + ..., so dh_prev = da @ W_hh (not W_hh.T).",
          transposed_recurrence),
+        ("h_prev reaches h through the tanh too: dh_prev = da @ W_hh with da = dh * (1 - h**2), "
+         "the same da as for the other gradients, not dh @ W_hh.",
+         recurrent_path_without_slope),
+        ("b_h is added for every sequence of the batch, so its gradient is the SUM of da over "
+         "the batch, da.sum(axis=0), not the mean.", bias_averaged),
     ]
 
 
@@ -657,7 +774,7 @@ def _step_backward_shape_hint(case: Case, got) -> str | None:
     if not isinstance(got, (tuple, list)) or len(got) != len(expected):
         return None
     for (label, shape), value in zip(expected.items(), got, strict=True):
-        if np.shape(value) != shape:
+        if shape_of(value) != shape:
             return (f"{label} must have the shape of what it is the gradient of, {shape}: "
                     f"dW_xh = da.T @ x is (H, D) like W_xh, and db_h = da.sum(axis=0) adds the "
                     f"batch up.")
