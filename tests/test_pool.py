@@ -344,9 +344,9 @@ def test_bad_sizes(function, kwargs, error, name):
 def test_numpy_integers_count_as_ints(function):
     x = np.arange(36.0).reshape(1, 1, 6, 6)
     expected = function(x, 3, stride=2, padding=1)
-    for given in ({"kernel_size": np.int64(3), "stride": np.array(2), "padding": np.array(1)},
+    for arguments in ({"kernel_size": np.int64(3), "stride": np.array(2), "padding": np.array(1)},
                   {"kernel_size": np.array([3, 3]), "stride": (np.int32(2), 2), "padding": 1}):
-        np.testing.assert_array_equal(function(x, **given)[0], expected[0])
+        np.testing.assert_array_equal(function(x, **arguments)[0], expected[0])
     with pytest.raises(TypeError, match="^kernel_size must be an integer"):
         function(x, np.array(3.0))
 
