@@ -160,7 +160,7 @@ def test_corr1d_explains_a_wrong_length_it_has_no_name_for(capsys):
 
     ok, out = run(capsys, check_corr1d, student)
     assert ok is False
-    assert "floor((n + 2p - k) / s) + 1 = 3 windows; you returned 1 values" in out
+    assert "floor((n + 2p - k) / s) + 1 = 3 windows; you returned 1 value." in out
 
 
 def test_corr1d_explains_a_row_vector_by_its_shape(capsys):
@@ -172,10 +172,14 @@ def test_corr1d_explains_a_row_vector_by_its_shape(capsys):
     assert "values" not in out
 
 
-def test_corr1d_survives_a_student_returning_none(capsys):
-    ok, out = run(capsys, check_corr1d, lambda x, w, stride=1, padding=0: None)
+@pytest.mark.parametrize("returned, hint_end", [
+    (None, "here."), ("abc", "here."), (2.5, "here, not a single number."),
+])
+def test_corr1d_hint_fits_what_came_back(capsys, returned, hint_end):
+    ok, out = run(capsys, check_corr1d, lambda x, w, stride=1, padding=0: returned)
     assert ok is False
     assert out.startswith("FAIL my_corr1d")
+    assert out.splitlines()[-1].endswith(hint_end)
 
 
 def test_corr1d_todo(capsys):

@@ -466,3 +466,15 @@ def test_shape_of_never_raises():
 def test_a_suspect_of_nones_matches_nothing():
     assert not matches((np.zeros(2), np.zeros(3)), (None, None))
     assert matches((np.zeros(2), np.zeros(3)), (None, np.zeros(3)))
+
+
+def test_a_call_that_fails_on_its_parameters_says_so(capsys):
+    def my_layer(x):  # the exercise's signature is (x, eps)
+        return x
+
+    ok, out = run(capsys, check_function, "my_layer", my_layer, lambda x, eps: x,
+                  [Case("c", (1.0,), {"eps": 0.5})])
+    assert ok is False
+    assert out.startswith("FAIL my_layer: case 'c' raised TypeError: ")
+    assert out.rstrip().endswith("(in the call itself, before its first line ran: check the "
+                                 "parameters)")

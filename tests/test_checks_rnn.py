@@ -20,6 +20,7 @@ from c182lib.checks.rnn import (
     check_rnn_step_backward,
     check_vanilla_rnn,
 )
+from c182lib.rnn import clip_grad_norm
 
 SIZES = {"N": 4, "T": 6, "D": 3, "H": 5, "O": 2, "steps": 7}
 RIGHT_SHAPES = {"one-to-one": (4, 2), "one-to-many": (4, 7, 3), "many-to-one": (4, 2),
@@ -534,3 +535,44 @@ def test_a_ragged_list_is_a_fail_not_an_exception(capsys, check, name, result):
 def test_the_step_backward_shape_hint_survives_a_ragged_list():
     case = _step_backward_cases()[0]
     assert rnn_checks._step_backward_shape_hint(case, (RAGGED,) * 5).startswith("dx must have")
+
+
+def test_vanilla_rnn_forward_without_return_is_named(capsys):
+    cls = type("MyVanillaRNN", (StudentRNN,),
+               {"forward": lambda self, x: (StudentRNN.forward(self, x), None)[1],
+                "mistakes": {}})
+    ok, out = run(capsys, check_vanilla_rnn, cls)
+    assert ok is False
+    assert "forward(x) output y: got None (does the function end without `return`?)" in out
+
+
+def test_vanilla_rnn_accepts_y_as_a_tuple_of_numbers(capsys):
+    cls = type("MyVanillaRNN", (StudentRNN,),
+               {"forward": lambda self, x: tuple(StudentRNN.forward(self, x)), "mistakes": {}})
+    assert run(capsys, check_vanilla_rnn, cls)[0] is True
+
+
+def test_problem_shapes_accept_a_whole_float_count_and_refuse_infinities(capsys):
+    ok, out = run(capsys, check_problem_shapes,
+                  dict(RIGHT_SHAPES, parameters=float(RIGHT_SHAPES["parameters"])), **SIZES)
+    assert ok is True, out
+    for bad in ((float("inf"), 2), (10**400, 2)):
+        ok, out = run(capsys, check_problem_shapes, dict(RIGHT_SHAPES, **{"one-to-one": bad}),
+                      **SIZES)
+        assert ok is False and "give the shape as a tuple of whole numbers" in out
+    ok, out = run(capsys, check_problem_shapes, dict(RIGHT_SHAPES, parameters=float("inf")),
+                  **SIZES)
+    assert ok is False and "give a whole number; got inf" in out
+
+
+@pytest.mark.parametrize("student, hint", [
+    (lambda grads, max_norm: clip_grad_norm(grads, max_norm)[::-1],
+     "return (clipped, total_norm) in that order: the list of clipped arrays first."),
+    (lambda grads, max_norm: np.concatenate([g.ravel() for g in grads]),
+     "return a pair (clipped, total_norm): clipped a list with one array per gradient, "
+     "total_norm a number."),
+], ids=["swapped", "flat-array"])
+def test_clip_explains_a_result_of_the_wrong_structure(capsys, student, hint):
+    ok, out = run(capsys, check_clip_grad_norm, student)
+    assert ok is False
+    assert out.splitlines()[-1] == f"  hint: {hint}"

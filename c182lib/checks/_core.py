@@ -82,7 +82,8 @@ def describe_difference(got, expected, label: str = "output", rtol: float = 1e-6
         return f"{label}: got None (does the function end without `return`?)"
     if isinstance(expected, (tuple, list)) and not isinstance(expected, np.ndarray):
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):
-            return f"{label}: expected a tuple of {_items(len(expected))}, got {_kind(got)}"
+            return (f"{label}: expected a {type(expected).__name__} of "
+                    f"{_items(len(expected))}, got {_kind(got)}")
         for i, (g, e) in enumerate(zip(got, expected, strict=True)):
             problem = describe_difference(g, e, f"{label}[{i}]", rtol, atol)
             if problem:
@@ -222,7 +223,15 @@ def student_frame(err: BaseException) -> traceback.FrameSummary:
 
 
 def describe_exception(description: str, err: BaseException) -> str:
-    """``case '<description>' raised TypeError: ... (line 3: ...)``, the student's line."""
+    """``case '<description>' raised TypeError: ... (line 3: ...)``, the student's line.
+
+    An exception whose traceback has a single frame was raised by the call itself, before
+    any line of the function ran (a missing or extra parameter): it says so instead of
+    citing the check's own line.
+    """
+    if len(traceback.extract_tb(err.__traceback__)) == 1:
+        return (f"case '{description}' raised {type(err).__name__}: {err} (in the call "
+                f"itself, before its first line ran: check the parameters)")
     where = student_frame(err)
     return (f"case '{description}' raised {type(err).__name__}: {err} "
             f"(line {where.lineno}: {where.line})")
@@ -345,7 +354,7 @@ def describe_wrong_answer(answer, expected, rtol: float = 1e-9) -> str | None:
         return f"answer: expected a tuple of {len(expected)} numbers, got {answer!r}"
     try:
         got = np.asarray(answer, dtype=float)
-    except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond 1e308
+    except Exception:  # not numbers, an int beyond 1e308, a tensor that refuses, ...
         got = None
     if got is None or got.shape != expected_arr.shape:
         wanted = ("a number" if expected_arr.ndim == 0
@@ -396,7 +405,7 @@ def _integer_key(answer):
             return tuple(int(v) for v in values) if np.all(values == np.round(values)) else None
         value = float(answer)
         return int(value) if value.is_integer() else None
-    except (TypeError, ValueError, OverflowError):
+    except Exception:  # no number: no known wrong answer either
         return None
 
 

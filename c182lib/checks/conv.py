@@ -137,11 +137,14 @@ def _length_hint(case: Case, got) -> str | None:
     if shape == (n_out,):
         return None
     if shape is None or len(shape) != 1:
-        yours = {None: "", (): ", not a single number"}.get(shape, f", not {shape}")
+        single_number = isinstance(got, (int, float, np.number))
+        yours = ", not a single number" if single_number else (
+            f", not {shape}" if isinstance(got, (list, tuple, np.ndarray)) else "")
         return (f"return a 1-D array of outputs, one per window position: shape ({n_out},) "
                 f"here{yours}.")
     return (f"for n={len(x)}, k={len(w)}, stride {s}, padding {p} there are "
-            f"floor((n + 2p - k) / s) + 1 = {n_out} windows; you returned {shape[0]} values.")
+            f"floor((n + 2p - k) / s) + 1 = {n_out} windows; you returned {shape[0]} "
+            f"value{'' if shape[0] == 1 else 's'}.")
 
 
 

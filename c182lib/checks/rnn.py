@@ -157,9 +157,10 @@ def _as_shape(answer) -> tuple | None:
     """``answer`` as a tuple of ints, or None if it is not one (a list or array also works)."""
     try:
         values = np.asarray(answer, dtype=float)
-    except (TypeError, ValueError):
+    except Exception:  # not numbers, or an object that refuses (a tensor with a gradient)
         return None
-    if values.ndim != 1 or not np.all(values == np.round(values)):
+    if values.ndim != 1 or not np.all(np.isfinite(values)) or not np.all(
+            values == np.round(values)):
         return None
     return tuple(int(v) for v in values)
 
@@ -195,8 +196,10 @@ def _check_parameter_answer(answer, right: int, sizes: Mapping[str, int]) -> boo
     title = "parameters: number of weights and biases of VanillaRNN(D, H, O)"
     if answer is None:
         return report(title, TODO, "no answer yet")
-    if not isinstance(answer, (int, np.integer)) or isinstance(answer, bool):
+    if (isinstance(answer, (bool, np.bool_)) or not isinstance(answer, (int, float, np.number))
+            or not np.isfinite(answer) or answer != round(answer)):
         return report(title, FAIL, f"give a whole number; got {answer!r}")
+    answer = int(answer)
     if answer == right:
         return report(title, PASS, f"{right}, for any sequence length T")
     hint = next((text for count, text in _parameter_mistakes(sizes, right) if count == answer),
@@ -389,7 +392,19 @@ def check_clip_grad_norm(student: Callable) -> bool:
         return report(name, FAIL, mutated)
     return check_function(name, student, clip_grad_norm, cases,
                           labels=("clipped", "total_norm"), rtol=_CLIP_RTOL,
-                          suspects=_clip_suspects())
+                          suspects=_clip_suspects(), fallback=_clip_structure_hint)
+
+
+def _clip_structure_hint(case: Case, got) -> str | None:
+    """A hint when the result is not ``(list of arrays, number)``."""
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        return ("return a pair (clipped, total_norm): clipped a list with one array per "
+                "gradient, total_norm a number.")
+    if shape_of(got[0]) == () and isinstance(got[1], (tuple, list)):
+        return "return (clipped, total_norm) in that order: the list of clipped arrays first."
+    if not isinstance(got[0], (tuple, list)):
+        return "clipped is a list of arrays, one per gradient, even when there is only one."
+    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -436,13 +451,15 @@ def _attribute_problem(model, d: int, h: int, o: int, call: str) -> str | None:
 def _snapshot(value):
     """A float copy of what the student's network holds or returns (a later step may change
     it in place), or ``value`` itself if it is no array of numbers (then reported as such).
-    A tuple stays a tuple (of copies): ``return y, h`` is a mistake even when y and h have the
-    same shape."""
-    if isinstance(value, tuple):
+    A tuple of arrays stays a tuple (of copies): ``return y, h`` is a mistake even when y and h
+    have the same shape; a tuple of numbers is read like a list."""
+    if value is None:
+        return None
+    if isinstance(value, tuple) and any(shape_of(item) != () for item in value):
         return tuple(_snapshot(item) for item in value)
     try:
         return np.array(value, dtype=float)
-    except (TypeError, ValueError, OverflowError):
+    except Exception:  # reported as it is
         return value
 
 
