@@ -485,3 +485,14 @@ def test_artists_with_gid_finds_every_role_across_axes():
     (image,) = artists_with_gid(fig, "matrix")
     np.testing.assert_array_equal(image.get_array().filled(-1) + 1, conv_matrix_1d(7, [1, 2, 3]))
     assert artists_with_gid(fig, "no such role") == []
+
+
+def test_sliding_window_1d_reserves_one_bracket_level_per_window_at_most():
+    """k=7, dilation 3, padding 3 on n=16: a window spans 19 cells, so 19 windows at stride 1
+    could overlap; there are only 4, and the output row sits right above their 4 levels."""
+    fig = sliding_window_1d(16, 7, 1, 3, 3)
+    windows = lines(fig, "window")
+    assert len(windows) == 4
+    assert len({line.get_ydata()[0] for line in windows}) == 4
+    output_top = min(r.get_y() for r in patches(fig, "output"))
+    assert output_top - max(line.get_ydata()[0] for line in windows) < 1.0

@@ -372,3 +372,20 @@ def test_figures_are_deterministic_and_not_pyplot_managed():
     assert plt.get_fignums() == before
     assert [t.get_text() for t in a.axes[0].texts] == [t.get_text() for t in b.axes[0].texts]
     assert a.get_figwidth() <= 10 and pooling_figure().get_figwidth() <= 10
+
+
+@pytest.mark.parametrize(("value", "label"), [
+    (3.0, "3"), (-3.0, "-3"), (-0.0, "0"), (2.5, "2.50"), (-np.inf, "−∞"),
+    (3.0000000000000004, "3"), (4.999999999999999, "5"),  # rounding error of a sum of thirds
+    (0.004, "0.00"), (3.001, "3.00"),
+])
+def test_cell_labels(value, label):
+    assert format_value(value) == label
+
+
+def test_average_pool_gradients_that_are_whole_numbers_print_as_such():
+    fig = pool_gradient_routing(np.zeros((3, 3)), kernel_size=3, stride=1, padding=1,
+                                mode="average")
+    labels = {text.get_text() for ax in fig.axes for text in ax.texts}
+    assert not any(label.endswith(".00") and label[:-3].lstrip("-").isdigit()
+                   for label in labels), labels

@@ -168,9 +168,10 @@ def test_norms_respect_the_bound(loss, sigma):
         # ‖u·J‖ <= ‖J‖₂ for a unit row u, and ‖J‖₂ <= σ^(T-t)
         assert np.all(experiment.norms <= experiment.jacobian_norms * (1 + 1e-10))
         assert np.all(experiment.jacobian_norms <= experiment.bound * (1 + 1e-10))
-    else:  # one unit-norm gradient enters at every step s >= t: Σ_{s=t}^{T} σ^(s-t)
-        expected = [sum(sigma ** (s - t) for s in range(t, 26)) for t in range(26)]
+    else:  # a unit-norm gradient enters at every loss step s = 1..T: Σ_{s>=max(t,1)} σ^(s-t)
+        expected = [sum(sigma ** (s - t) for s in range(max(t, 1), 26)) for t in range(26)]
         np.testing.assert_allclose(experiment.bound, expected, rtol=1e-12)
+        assert experiment.bound[0] == pytest.approx(sigma * experiment.bound[1], rel=1e-12)
 
 
 @pytest.mark.parametrize("sigma", [0.5, 0.9])

@@ -70,12 +70,16 @@ def tap_colormap(n_taps: int) -> ListedColormap:
 
 
 def format_value(value: float) -> str:
-    """Short cell label: integers without decimals, others with two; -inf as '-∞'."""
+    """Short cell label: integers without decimals, others with two; -inf as '-∞'.
+
+    A value within rounding error of an integer (3.0000000000000004 from a sum of thirds) is
+    an integer here, as its two-decimal label would be "3.00" anyway.
+    """
     value = float(value) + 0.0  # turns -0.0 into 0.0, so no cell reads "-0"
     if np.isneginf(value):
         return "−∞"
-    if value.is_integer():
-        return f"{value:.0f}"
+    if np.isfinite(value) and abs(value - round(value)) <= 1e-9 * max(1.0, abs(value)):
+        return f"{round(value) + 0:d}"
     return f"{value:.2f}"
 
 

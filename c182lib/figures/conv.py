@@ -248,7 +248,8 @@ def _sliding_1d_rows(geom: WindowGeometry, position: int | None) -> tuple[float,
     """Top of the output row in data units, and the number of bracket levels."""
     if position is not None:
         return 2.7, 0
-    levels = math.ceil(geom.span / geom.stride)  # windows on one level never overlap
+    # Windows on one level never overlap; with fewer windows than that, one level each.
+    levels = min(math.ceil(geom.span / geom.stride), len(geom.taps))
     return 1.35 + _LEVEL_GAP * (levels - 1) + 0.75, levels
 
 

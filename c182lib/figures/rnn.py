@@ -214,7 +214,8 @@ class GradientExperiment(NamedTuple):
     bound : ndarray, shape (T + 1,)
         Upper bound of ``norms``: ``σ_max^(T-t)`` for a loss on the last step (from
         `c182lib.rnn.hidden_jacobian_norms`, as ``||∂L/∂h_T|| = 1``); for a loss on every
-        step, ``Σ_{s=t..T} σ_max^(s-t)`` (one unit-norm gradient enters at every step).
+        step, ``Σ_{s=max(t,1)..T} σ_max^(s-t)`` (one unit-norm gradient enters at every step
+        s = 1..T; ``h_0`` has no loss).
     jacobian_norms : ndarray, shape (T + 1,)
         ``||∂h_T/∂h_t||_2`` (`c182lib.rnn.hidden_jacobian_norms`).
     grads : tuple of ndarray
@@ -277,8 +278,11 @@ def gradient_experiment(sigma_max: float, T: int = 50, hidden_size: int = 32, se
     if loss == "last":
         bound = power_bound
     else:
-        # power_bound[::-1][k] = σ^k, so the reversed cumulative sum is Σ_{k=0}^{T-t} σ^k.
+        # power_bound[::-1][k] = σ^k, so the reversed cumulative sum is Σ_{k=0}^{T-t} σ^k,
+        # i.e. Σ_{s=t}^{T} σ^(s-t). The loss steps are s = 1..T (h_0 has none): at t = 0 the
+        # term s = 0 (σ^0 = 1) is not there.
         bound = np.cumsum(power_bound[::-1])[::-1]
+        bound[0] -= 1.0
     _, _, dW_xh, dW_hh, db_h = rnn.rnn_backward(dh, cache)
     return GradientExperiment(norms, bound, jacobian_norms, (dW_xh, dW_hh, db_h))
 
@@ -366,7 +370,7 @@ def gradient_norms_figure(scales=(0.5, 0.9, 1.0, 1.1, 1.5), T: int = 50,
                  fontsize=10)
     ax.grid(True, which="major", alpha=0.3)
     bound_label = ("dashed: bound σₘₐₓᵀ⁻ᵗ" if loss == "last"
-                   else "dashed: bound Σₛ₌ₜᵀ σₘₐₓˢ⁻ᵗ")
+                   else "dashed: bound Σ σₘₐₓˢ⁻ᵗ over the loss steps s ≥ t")
     handles = [*ax.get_lines()[::2],
                Line2D([], [], color="#777777", linestyle="--", label=bound_label)]
     if max_norm is None:
