@@ -448,7 +448,8 @@ def test_a_suspect_ruled_out_by_a_passed_case_gives_no_hint(capsys):
     (np.zeros(3), "an array of shape (3,)"),
     ((np.zeros(3),), "a tuple of 1 item"),
     ([1, 2, 3], "a list of 3 items"),
-    (7, "a int"),
+    (7, "an int"),
+    (7.5, "a float"),
 ])
 def test_a_missing_tuple_says_what_came_back(capsys, got, detail):
     ok, out = run(capsys, check_function, "f", lambda: got, lambda: (1.0, 2.0), [Case("c")],

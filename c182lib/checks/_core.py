@@ -66,7 +66,8 @@ def _kind(value) -> str:
         return f"an array of shape {value.shape}"
     if value is None:
         return "None (does the function end without `return`?)"
-    return f"a {type(value).__name__}"
+    name = type(value).__name__
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
 
 
 def describe_difference(got, expected, label: str = "output", rtol: float = 1e-6,
@@ -164,12 +165,9 @@ def matching_suspect(got, case: Case, suspects: Sequence[Suspect], rtol: float =
         wrong_result = wrong(case)
         if wrong_result is None or not matches(got, wrong_result, rtol, atol):
             continue
-        ruled_out = False
-        for passed_case, expected in passed:
-            wrong_there = wrong(passed_case)
-            if wrong_there is not None and not matches(expected, wrong_there, rtol, atol):
-                ruled_out = True
-                break
+        ruled_out = any((wrong_there := wrong(passed_case)) is not None
+                        and not matches(expected, wrong_there, rtol, atol)
+                        for passed_case, expected in passed)
         if not ruled_out:
             return hint
     return None
@@ -366,9 +364,9 @@ def describe_wrong_answer(answer, expected, rtol: float = 1e-9) -> str | None:
     if expected_arr.ndim == 0:
         return f"answer: {_fmt(answer)} is not right"
     if isinstance(expected, tuple):
-        items = [f"answer[{i}] = {_fmt(answer[i])}" for (i,) in wrong]
-        verb = "is" if len(items) == 1 else "are"
-        return f"{' and '.join(items)} {verb} not right"
+        wrong_items = [f"answer[{i}] = {_fmt(answer[i])}" for (i,) in wrong]
+        verb = "is" if len(wrong_items) == 1 else "are"
+        return f"{' and '.join(wrong_items)} {verb} not right"
     positions = ", ".join(str(tuple(int(i) for i in index))
                           for index in wrong[:MAX_LISTED_ENTRIES])
     more = f" and {len(wrong) - MAX_LISTED_ENTRIES} more" if len(wrong) > MAX_LISTED_ENTRIES else ""
