@@ -512,7 +512,6 @@ def test_step_backward_todo_and_exceptions(capsys):
     assert "hint: with one row per sequence" in out
 
 
-
 # --------------------------------------------------------------------------------------------
 # Malformed results
 

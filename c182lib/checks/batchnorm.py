@@ -207,7 +207,6 @@ def _on_case(mistake: Callable) -> Callable[[Case], object]:
     return lambda case: mistake(*case.args, case.kwargs["eps"])
 
 
-
 def _structure_hint(case: Case, got) -> str | None:
     dout, x, gamma = case.args
     if not isinstance(got, (tuple, list)) or len(got) != len(_LABELS):

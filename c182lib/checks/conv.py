@@ -147,7 +147,6 @@ def _length_hint(case: Case, got) -> str | None:
             f"value{'' if shape[0] == 1 else 's'}.")
 
 
-
 def _corr1d_error_hint(case: Case, err: Exception) -> str | None:
     message = str(err)
     if isinstance(err, ValueError) and re.search(r"align|broadcast|mismatch", message):

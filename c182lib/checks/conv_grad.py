@@ -107,7 +107,6 @@ def _corr1d_backward_suspects() -> list[Suspect]:
     ]
 
 
-
 def _length_hint(name: str, symbol: str, length_of: Callable[[Case], int], rule: str):
     def hint(case: Case, got) -> str | None:
         expected = length_of(case)

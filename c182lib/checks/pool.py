@@ -354,7 +354,6 @@ def _maxpool_suspects() -> list[Suspect]:
     ]
 
 
-
 def _backward_shape_hint(case: Case, got) -> str | None:
     dout, x = case.args[:2]
     if shape_of(got) == x.shape:
