@@ -3,13 +3,14 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+OLDEST := .venv-oldest
 # Optional extra package for the PyTorch cross-checks and benchmarks, e.g.
 #   make test TORCH='torch==2.13.0'
 TORCH  ?=
 # JupyterLab refuses to run as root unless told it may.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test test-browser execute student bench lint clean
+.PHONY: lab test test-browser test-oldest execute student bench lint clean
 
 $(STAMP): pyproject.toml jupyter/overrides.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +33,14 @@ test: $(STAMP)
 test-browser: $(STAMP)
 	$(BIN)/python -m pytest tests/browser
 
+## test-oldest: the tests (not the browser ones) with the oldest versions pyproject.toml allows
+test-oldest:
+	test -x $(OLDEST)/bin/python || $(PYTHON) -m venv $(OLDEST)
+	$(OLDEST)/bin/python -m pip install -qq --upgrade pip
+	$(OLDEST)/bin/python -m pip install -qq $$($(OLDEST)/bin/python .ci/oldest_versions.py)
+	$(OLDEST)/bin/python -m pip install -qq --no-deps -e .
+	$(OLDEST)/bin/python -m pytest tests notebooks --ignore=tests/browser
+
 ## execute: re-run every notebook in place and store its outputs
 execute: $(STAMP)
 	$(BIN)/python -m c182lib.release execute notebooks/*.ipynb
@@ -48,4 +57,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) student artifacts
+	rm -rf $(VENV) $(OLDEST) student artifacts
