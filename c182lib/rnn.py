@@ -20,7 +20,8 @@ hidden state and calls them.
 - Problem types with the same cell: `one_to_one`, `one_to_many`, `many_to_one`, `many_to_many`.
 - Vanishing and exploding gradients: `hidden_gradient_norms`, `random_upstream_gradient`,
   `hidden_jacobian_norms`, `scaled_recurrent_matrix`.
-- `clip_grad_norm`: rescale all gradients together by their global norm.
+- `global_norm`, `clip_grad_norm`: the global norm of several gradients, and rescaling them all
+  together by it.
 
 Dtypes: integer arrays become float64, and every function computes in the dtype its array
 arguments promote to (NumPy's rule): float32 if all of them are float32, float64 as soon as one
@@ -608,13 +609,24 @@ def scaled_recurrent_matrix(hidden_size: int, sigma_max: float, seed=None) -> np
 # Gradient clipping
 # --------------------------------------------------------------------------------------------
 
-def _global_norm(arrays) -> float:
+def global_norm(arrays) -> float:
     """``sqrt(Σ_i ||a_i||²)`` over every entry of every array, in float64, without overflow.
 
-    Every entry is divided by the largest magnitude ``m`` first, so the squares lie in [0, 1]
-    and ``m * sqrt(Σ (a/m)²)`` is finite and accurate for any finite entries (the squares of
-    1e200 or of 1e-200 would overflow to inf or underflow to 0), as LAPACK's ``dnrm2`` does.
-    NaN or inf entries give NaN or inf.
+    The norm `clip_grad_norm` compares with ``max_norm``: the L2 norm of all the gradients
+    flattened into one vector. Every entry is divided by the largest magnitude ``m`` first, so
+    the squares lie in [0, 1] and ``m * sqrt(Σ (a/m)²)`` is finite and accurate for any finite
+    entries (the squares of 1e200 or of 1e-200 would overflow to inf or underflow to 0), as
+    LAPACK's ``dnrm2`` does.
+
+    Parameters
+    ----------
+    arrays : iterable of array_like
+        Arrays of any shapes.
+
+    Returns
+    -------
+    float
+        0.0 for no entries; NaN or inf if an entry is.
     """
     arrays = [np.asarray(a, dtype=np.float64) for a in arrays]
     largest = max((float(np.max(np.abs(a))) for a in arrays if a.size), default=0.0)
@@ -676,7 +688,7 @@ def clip_grad_norm(grads, max_norm: float):
         if not np.all(np.isfinite(g)):
             raise ValueError(f"{name} must be finite to be clipped; it has "
                              f"{np.count_nonzero(~np.isfinite(g))} NaN or inf entries")
-    total_norm = _global_norm(arrays)
+    total_norm = global_norm(arrays)
     scale = max_norm / (total_norm + _CLIP_EPS) if total_norm > max_norm else 1.0
     clipped = [g * scale for g in arrays]
     if isinstance(grads, Mapping):

@@ -9,6 +9,7 @@ from c182lib.gradcheck import numerical_gradient_array, numerical_gradients, rel
 from c182lib.rnn import (
     VanillaRNN,
     clip_grad_norm,
+    global_norm,
     hidden_gradient_norms,
     hidden_jacobian_norms,
     many_to_many,
@@ -635,15 +636,16 @@ def random_grads(rng, scale):
     return {"W": scale * rng.standard_normal((3, 4)), "b": scale * rng.standard_normal(4)}
 
 
-def global_norm(arrays):
+def reference_global_norm(arrays):
+    """The reference: the square root of the sum of every squared entry, unscaled."""
     return np.sqrt(sum(np.sum(a * a) for a in arrays))
 
 
 def test_clip_keeps_direction_and_reaches_max_norm():
     grads = random_grads(np.random.default_rng(16), 10.0)
     clipped, total = clip_grad_norm(grads, 2.0)
-    assert total == pytest.approx(global_norm(grads.values()), rel=1e-14)
-    assert global_norm(clipped.values()) == pytest.approx(2.0, rel=1e-6)
+    assert total == pytest.approx(reference_global_norm(grads.values()), rel=1e-14)
+    assert reference_global_norm(clipped.values()) == pytest.approx(2.0, rel=1e-6)
     factor = clipped["W"][0, 0] / grads["W"][0, 0]
     for name in grads:  # one factor for every entry of every array: direction kept
         np.testing.assert_allclose(clipped[name], factor * grads[name], rtol=1e-14)
@@ -660,7 +662,7 @@ def test_clip_is_not_elementwise():
 @pytest.mark.parametrize("max_norm", [5.0, None])
 def test_clip_leaves_gradients_at_or_below_threshold_unchanged(max_norm):
     grads = random_grads(np.random.default_rng(17), 0.1)
-    total = global_norm(grads.values())
+    total = reference_global_norm(grads.values())
     clipped, reported = clip_grad_norm(grads, max_norm or total)
     assert reported == pytest.approx(total)
     for name in grads:
@@ -687,19 +689,19 @@ def test_clip_returns_the_same_container_type_and_does_not_mutate():
 def test_clip_global_norm_neither_overflows_nor_underflows(dtype, power):
     """Scaling by a power of two is exact, so the norm must scale exactly with it."""
     grads = random_grads(np.random.default_rng(19), 1.0)
-    reference = global_norm(grads.values())
+    reference = reference_global_norm(grads.values())
     if dtype is np.float32:
         power = int(np.clip(power, -120, 120))  # stay within float32's normal range
     scaled = {k: np.ldexp(v, power).astype(dtype) for k, v in grads.items()}
     assert all(np.all(np.isfinite(v)) and np.all(v != 0) for v in scaled.values())
     clipped, total = clip_grad_norm(scaled, 1.0)
-    exact = global_norm(np.ldexp(v.astype(np.float64), -power) for v in scaled.values())
+    exact = reference_global_norm(np.ldexp(v.astype(np.float64), -power) for v in scaled.values())
     assert total == pytest.approx(np.ldexp(exact, power), rel=1e-14, abs=0)
     assert exact == pytest.approx(reference, rel=1e-6 if dtype is np.float32 else 1e-15)
     assert all(c.dtype == dtype for c in clipped.values())
     if total > 1.0:
-        assert global_norm(c.astype(np.float64) for c in clipped.values()) == pytest.approx(
-            1.0, rel=1e-6)
+        clipped_norm = reference_global_norm(c.astype(np.float64) for c in clipped.values())
+        assert clipped_norm == pytest.approx(1.0, rel=1e-6)
 
 
 def test_clip_the_testers_examples():
@@ -890,3 +892,12 @@ def test_clip_matches_torch(scale):
     assert total == pytest.approx(float(torch_total), rel=1e-13)
     for mine, p in zip(clipped, params, strict=True):
         np.testing.assert_allclose(mine, p.grad.numpy(), rtol=1e-13)
+
+
+def test_global_norm_is_the_norm_of_all_entries_in_one_vector():
+    rng = np.random.default_rng(61)
+    arrays = [rng.standard_normal((3, 4)), rng.standard_normal(5), np.float32([[2.0]])]
+    flat = np.concatenate([np.ravel(a).astype(np.float64) for a in arrays])
+    assert global_norm(arrays) == pytest.approx(np.linalg.norm(flat), rel=1e-15)
+    assert global_norm([]) == global_norm([np.zeros(3)]) == 0.0
+    assert np.isnan(global_norm([np.array([1.0, np.nan])]))

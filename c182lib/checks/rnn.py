@@ -45,6 +45,7 @@ from c182lib.checks._core import (
 from c182lib.rnn import (
     VanillaRNN,
     clip_grad_norm,
+    global_norm,
     many_to_many,
     many_to_one,
     one_to_many,
@@ -266,11 +267,6 @@ def check_problem_shapes(answers, *, N: int, T: int, D: int, H: int, O: int,  # 
 _CLIP_RTOL = 1e-5
 
 
-def _global_norm(grads) -> float:
-    """``sqrt(sum_i ||g_i||^2)`` over every entry of every array."""
-    return float(np.sqrt(sum(np.sum(g * g) for g in grads)))
-
-
 def _clip_cases() -> list[Case]:
     def case(description, grads, max_norm):
         return Case(description, ([np.asarray(g, dtype=float) for g in grads], max_norm))
@@ -290,7 +286,7 @@ def _clip_cases() -> list[Case]:
     for max_norm in (0.5, 50.0):
         shapes = [(int(rng.integers(1, 4)), int(rng.integers(1, 5))), (int(rng.integers(1, 6)),)]
         grads = [rng.normal(scale=3.0, size=s).round(3) for s in shapes]
-        total = _global_norm(grads)
+        total = global_norm(grads)
         verb = "clipped" if total > max_norm else "unchanged"
         cases.append(case(f"random shapes {shapes}, global norm {total:.3g}, max_norm="
                           f"{max_norm:g}: {verb}", grads, max_norm))
@@ -300,28 +296,28 @@ def _clip_cases() -> list[Case]:
 def _clip_suspects() -> list[Suspect]:
     def elementwise(case):
         grads, max_norm = case.args
-        return [np.clip(g, -max_norm, max_norm) for g in grads], _global_norm(grads)
+        return [np.clip(g, -max_norm, max_norm) for g in grads], global_norm(grads)
 
     def per_array(case):
         grads, max_norm = case.args
         if len(grads) == 1:
             return None
         clipped = [g * min(1.0, max_norm / np.linalg.norm(g)) for g in grads]
-        return clipped, _global_norm(grads)
+        return clipped, global_norm(grads)
 
     def always_scaled(case):
         grads, max_norm = case.args
-        total = _global_norm(grads)
+        total = global_norm(grads)
         return (None if total >= max_norm
                 else ([g * (max_norm / total) for g in grads], total))
 
     def norm_after(case):
         clipped, total = clip_grad_norm(*case.args)
-        return None if total <= case.args[1] else (clipped, _global_norm(clipped))
+        return None if total <= case.args[1] else (clipped, global_norm(clipped))
 
     def squared_norm(case):
         grads, _ = case.args
-        return None, _global_norm(grads) ** 2
+        return None, global_norm(grads) ** 2
 
     def sum_of_norms(case):
         grads, max_norm = case.args

@@ -420,7 +420,7 @@ def clipped_norm(grads, max_norm: float) -> tuple[float, float]:
         ``sqrt(Σ_i ||g_i||²)`` of the gradients and of the clipped gradients.
     """
     clipped, before = rnn.clip_grad_norm(list(grads), max_norm)
-    return before, float(np.linalg.norm([np.linalg.norm(g) for g in clipped]))
+    return before, rnn.global_norm(clipped)
 
 
 def _draw_clipping(ax: Axes, scales, experiments, max_norm: float) -> None:
