@@ -49,14 +49,26 @@ def as_float_array(name: str, value, ndim: int | Sequence[int] | None = None,
     return arr
 
 
+def _unwrap_0d(value):
+    """The NumPy scalar inside a 0-d array (``np.array(2)`` -> ``np.int64(2)``), else
+    ``value`` unchanged: a 0-d array counts as the number it holds."""
+    return value[()] if isinstance(value, np.ndarray) and value.ndim == 0 else value
+
+
+def in_common_dtype(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``arrays`` cast to the dtype they promote to (NumPy's rule), copying only those not
+    already in it: with one float64 argument, float32 ones are computed in float64."""
+    dtype = np.result_type(*arrays)
+    return tuple(a.astype(dtype, copy=False) for a in arrays)
+
+
 def as_int(name: str, value, minimum: int | None = None) -> int:
     """Return ``value`` as a Python int, refusing bools, floats and values below ``minimum``.
 
     A NumPy integer scalar or 0-d integer array (``np.int64(2)``, ``np.array(2)``) counts as
     an int.
     """
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value[()]  # the NumPy scalar inside
+    value = _unwrap_0d(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer; got {value!r} of type {type(value).__name__}")
     value = int(value)
@@ -71,8 +83,7 @@ def as_int_pair(name: str, value, minimum: int | None = None) -> tuple[int, int]
     Anything `as_int` accepts (including a 0-d integer array) is one value for both axes; a
     tuple, list or 1-D array must hold exactly two.
     """
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value[()]
+    value = _unwrap_0d(value)
     if isinstance(value, (tuple, list, np.ndarray)):
         if len(value) != 2:
             raise ValueError(f"{name} must be an integer or a pair of integers; got {value!r}")
@@ -90,8 +101,7 @@ def as_bool(name: str, value) -> bool:
 
 def as_positive_float(name: str, value) -> float:
     """Return ``value`` as a finite float > 0; a 0-d real array counts as a number."""
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value[()]
+    value = _unwrap_0d(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(
             f"{name} must be a real number; got {value!r} of type {type(value).__name__}"

@@ -38,7 +38,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import as_bool, as_float_array, as_int, as_positive_float, check_cache, check_shape
+from ._validate import (
+    as_bool,
+    as_float_array,
+    as_int,
+    as_positive_float,
+    check_cache,
+    check_shape,
+    in_common_dtype,
+)
 
 __all__ = [
     "BatchNorm",
@@ -162,8 +170,7 @@ def batchnorm_forward(x, gamma, beta, eps: float = 1e-5) -> tuple[np.ndarray, Ba
     gamma = _check_features("gamma", gamma, x.shape[1], "(D,)")
     beta = _check_features("beta", beta, x.shape[1], "(D,)")
     eps = as_positive_float("eps", eps)
-    dtype = np.result_type(x, gamma, beta)  # statistics too in float64 unless all are float32
-    x, gamma, beta = (a.astype(dtype, copy=False) for a in (x, gamma, beta))
+    x, gamma, beta = in_common_dtype(x, gamma, beta)  # the statistics too
     mean = x.mean(axis=0)
     var = x.var(axis=0)
     inv_std = 1.0 / np.sqrt(var + eps)

@@ -41,7 +41,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import as_bool, as_float_array, as_int, as_int_pair, check_cache, check_shape
+from ._validate import (
+    as_bool,
+    as_float_array,
+    as_int,
+    as_int_pair,
+    check_cache,
+    check_shape,
+    in_common_dtype,
+)
 from .shapes import conv_output_size
 
 __all__ = [
@@ -212,10 +220,9 @@ def corr1d_backward(dy, x, w, stride=1, padding=0, dilation=1) -> tuple[np.ndarr
     check_shape("dy", dy, (n_out,), "(n_out,), the shape of corr1d(x, w, ...)")
     n, k = x.shape[0], w.shape[0]
     span = d * (k - 1) + 1
-    dtype = np.result_type(dy, x, w)  # both gradients, as in conv2d_backward
-    x, w = x.astype(dtype, copy=False), w.astype(dtype, copy=False)
+    dy, x, w = in_common_dtype(dy, x, w)  # both gradients, as in conv2d_backward
 
-    dy_up = np.zeros((n_out - 1) * s + 1, dtype=dtype)
+    dy_up = np.zeros((n_out - 1) * s + 1, dtype=dy.dtype)
     dy_up[::s] = dy
     x_padded = np.pad(x, p)
 

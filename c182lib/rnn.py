@@ -38,7 +38,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import as_float_array, as_int, as_positive_float, check_cache, check_shape
+from ._validate import (
+    as_float_array,
+    as_int,
+    as_positive_float,
+    check_cache,
+    check_shape,
+    in_common_dtype,
+)
 
 # Added to the global norm before dividing, as PyTorch's clip_grad_norm_ does.
 _CLIP_EPS = 1e-6
@@ -95,15 +102,12 @@ def _check_cell(x: np.ndarray, h_name: str, h_prev, W_xh, W_hh,
     check_shape("W_xh", W_xh, (hidden, x.shape[-1]), "(H, D) with H from W_hh and D from x")
     b_h = as_float_array("b_h", b_h, ndim=1, layout="(H,)")
     check_shape("b_h", b_h, (hidden,), "(H,) with H from W_hh")
-    arrays = [x, W_xh, W_hh, b_h]
-    if h_prev is not None:
-        h_prev = as_float_array(h_name, h_prev, ndim=2, layout="(N, H)")
-        check_shape(h_name, h_prev, (batch, hidden), "(N, H) with N from x and H from W_hh")
-        arrays.append(h_prev)
-    dtype = np.result_type(*arrays)
     if h_prev is None:
-        h_prev = np.zeros((batch, hidden), dtype=dtype)
-    return tuple(a.astype(dtype, copy=False) for a in (x, h_prev, W_xh, W_hh, b_h))
+        x, W_xh, W_hh, b_h = in_common_dtype(x, W_xh, W_hh, b_h)
+        return x, np.zeros((batch, hidden), dtype=x.dtype), W_xh, W_hh, b_h
+    h_prev = as_float_array(h_name, h_prev, ndim=2, layout="(N, H)")
+    check_shape(h_name, h_prev, (batch, hidden), "(N, H) with N from x and H from W_hh")
+    return in_common_dtype(x, h_prev, W_xh, W_hh, b_h)
 
 
 def _check_sequence(x) -> np.ndarray:
@@ -323,8 +327,7 @@ def temporal_affine_forward(h, W, b) -> tuple[np.ndarray, TemporalAffineCache]:
     check_shape("W", W, (W.shape[0], h.shape[-1]), "(O, H) with H from h")
     b = as_float_array("b", b, ndim=1, layout="(O,)")
     check_shape("b", b, (W.shape[0],), "(O,) with O from W")
-    dtype = np.result_type(h, W, b)
-    h, W, b = (a.astype(dtype, copy=False) for a in (h, W, b))
+    h, W, b = in_common_dtype(h, W, b)
     return h @ W.T + b, TemporalAffineCache(h, W)
 
 
