@@ -3,9 +3,19 @@
 The widgets call the same functions, so a static figure and a slider's redraw never disagree.
 In a notebook, run ``%matplotlib inline`` once so a returned Figure is shown as an image.
 `new_figure` and the colour maps are exported for one-off pictures in the same style.
+Every figure carries a text alternative built from its data (`describe` sets it, `alt_text`
+reads it); a notebook shows it as the image's alt text and as the output's plain text.
 """
 
-from ._common import DIVERGING_CMAP, SEQUENTIAL_CMAP, artists_with_gid, new_figure
+from ._common import (
+    DIVERGING_CMAP,
+    SEQUENTIAL_CMAP,
+    DescribedFigure,
+    alt_text,
+    artists_with_gid,
+    describe,
+    new_figure,
+)
 from .batchnorm import batchnorm_channel_stats_figure
 from .conv import (
     conv_explorer_figure,
@@ -30,12 +40,15 @@ from .rnn import (
 __all__ = [
     "DIVERGING_CMAP",
     "SEQUENTIAL_CMAP",
+    "DescribedFigure",
+    "alt_text",
     "artists_with_gid",
     "batchnorm_channel_stats_figure",
     "clipped_norm",
     "conv_explorer_figure",
     "conv_matrix_2d_figure",
     "conv_matrix_figure",
+    "describe",
     "gradient_experiment",
     "gradient_norms_figure",
     "gradient_source_counts",

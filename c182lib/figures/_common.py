@@ -42,9 +42,47 @@ DARK_GREY = "#666666"
 TAP_COLORS = (BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY_BLUE, YELLOW, BLACK, DARK_GREY)
 
 
-def new_figure(width: float, height: float) -> Figure:
-    """A Figure of ``width`` x ``height`` inches with constrained layout (no overlapping text)."""
-    return Figure(figsize=(width, height), layout="constrained")
+class DescribedFigure(Figure):
+    """A matplotlib Figure that carries a text alternative of what it shows.
+
+    ``alt_text`` is one or two sentences built from the figure's data ("1-D sliding window,
+    n = 9, k = 3, stride 3: 2 outputs, cell 9 dropped"), for readers who cannot see the image.
+    In a notebook the figure is shown as a PNG whose alt text is ``alt_text`` (the output's
+    ``metadata["image/png"]["alt"]``), and its plain-text form is the same sentence, so a screen
+    reader speaks it instead of ``<Figure size 770x392 with 1 Axes>``.
+    """
+
+    alt_text: str = ""
+
+    def __repr__(self) -> str:
+        return super().__repr__().replace(type(self).__name__, "Figure", 1)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        if not self.alt_text:
+            return None  # IPython falls back to its usual formatters
+        return ({"image/png": figure_png(self), "text/plain": self.alt_text},
+                {"image/png": {"alt": self.alt_text}})
+
+
+def new_figure(width: float, height: float) -> DescribedFigure:
+    """A figure of ``width`` x ``height`` inches with constrained layout (no overlapping text).
+
+    The caller gives it its text alternative with `describe` before returning it.
+    """
+    return DescribedFigure(figsize=(width, height), layout="constrained")
+
+
+def describe(figure: Figure, text: str) -> Figure:
+    """Set ``figure``'s text alternative to ``text`` (built from its data) and return it."""
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"text must be a non-empty description of the figure, got {text!r}")
+    figure.alt_text = " ".join(text.split())
+    return figure
+
+
+def alt_text(figure: Figure) -> str:
+    """The text alternative `describe` gave ``figure`` ("" for a figure that has none)."""
+    return getattr(figure, "alt_text", "")
 
 
 def figure_png(figure: Figure, dpi: float = 100) -> bytes:

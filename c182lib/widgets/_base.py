@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from matplotlib.figure import Figure
 
-from ..figures._common import figure_png
+from ..figures._common import alt_text, figure_png
 
 try:
     import ipywidgets
@@ -159,7 +159,7 @@ def _display_data(figure: Figure) -> dict:
         "output_type": "display_data",
         "data": {
             "image/png": base64.b64encode(figure_png(figure)).decode("ascii"),
-            "text/plain": repr(figure),
+            "text/plain": alt_text(figure) or repr(figure),
         },
-        "metadata": {},
+        "metadata": {"image/png": {"alt": alt_text(figure)}} if alt_text(figure) else {},
     }
