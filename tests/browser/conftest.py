@@ -11,7 +11,9 @@ server's REST API (a kernel outlives the browser that used it), then the server,
 the server left behind; the browser by closing its context.
 
 The notebooks folder defaults to the repository's ``notebooks/``; set ``C182_BROWSER_NOTEBOOKS``
-to test another folder (the tests only ever run on a copy of it).
+to test another folder (the tests only ever run on a copy of it). The browser is ``chromium``
+on the PATH, or the executable ``C182_BROWSER`` names; without one the tests skip, unless
+``C182_REQUIRE_BROWSER=1`` (set by the CI jobs that must run them), which makes that a failure.
 """
 
 from __future__ import annotations
@@ -47,9 +49,12 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+BROWSER_ENV = "C182_BROWSER"
+REQUIRE_BROWSER_ENV = "C182_REQUIRE_BROWSER"
 NO_CHROMIUM = (
     "browser tests need Chromium, which is not installed: "
-    "`apt-get install chromium` (Debian/Ubuntu) enables them"
+    "`apt-get install chromium` (Debian/Ubuntu) enables them, or set C182_BROWSER to the "
+    "executable of Chrome or another Chromium-based browser"
 )
 # The markers a notebook's source carries when it shows a c182lib widget.
 WIDGET_MARKERS = ("c182lib.widgets", "from c182lib import widgets")
@@ -253,10 +258,23 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
 # Chromium
 
 
+def find_chromium() -> str | None:
+    """The browser to drive: ``$C182_BROWSER`` (a Chromium-based browser's executable, e.g.
+    Google Chrome on Windows or macOS) or ``chromium`` on the PATH; None if there is none."""
+    configured = os.environ.get(BROWSER_ENV)
+    if configured:
+        if not Path(configured).is_file():
+            pytest.fail(f"{BROWSER_ENV}={configured!r} is not a file")
+        return configured
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
 @pytest.fixture(scope="session")
 def chromium_executable() -> str:
-    path = shutil.which("chromium")
+    path = find_chromium()
     if path is None:
+        if os.environ.get(REQUIRE_BROWSER_ENV) == "1":
+            pytest.fail(f"{NO_CHROMIUM} ({REQUIRE_BROWSER_ENV}=1: a missing browser is an error)")
         pytest.skip(NO_CHROMIUM)
     return path
 
