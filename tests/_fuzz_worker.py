@@ -531,6 +531,8 @@ def main(max_examples: int) -> dict:
             else:
                 what = f"{name}(valid)"
             outcome, detail = run_call(name, function, kwargs)
+            if what.endswith("(valid)") and outcome in ("ValueError", "TypeError"):
+                outcome = f"FAIL {outcome} from a valid call"
             counts[outcome if not outcome.startswith("FAIL") else "failure"] += 1
             by_function[name][outcome] += 1
             if outcome.startswith("FAIL"):

@@ -23,9 +23,12 @@ from __future__ import annotations
 import inspect
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import numpy as np
 
 MAX_EXAMPLES_PER_FUNCTION = 40
 
@@ -55,7 +58,7 @@ def test_every_public_function_has_a_valid_call():
     assert not stale, f"VALID_CALLS has calls for functions that no longer exist: {stale}"
 
 
-def test_every_argument_kind_has_a_pool():
+def test_every_valid_call_returns_and_every_argument_kind_has_a_pool():
     import _fuzz_worker
 
     for name, make in _fuzz_worker.VALID_CALLS.items():
@@ -64,6 +67,37 @@ def test_every_argument_kind_has_a_pool():
             assert _fuzz_worker.pool_for(value), f"{name}({arg}=...): no pool for {value!r}"
         parameters = set(inspect.signature(function).parameters)
         assert set(kwargs) <= parameters, name
+        function(**kwargs)  # the fuzz starts from calls that work
+
+
+REFUSED = {
+    "bool": (TypeError, lambda a: a > 0), "complex": (TypeError, lambda a: a + 1j),
+    "longdouble": (TypeError, lambda a: a.astype(np.longdouble)),
+    "object": (TypeError, lambda a: a.astype(object)), "str": (TypeError, lambda a: a.astype(str)),
+    "ragged list": (ValueError, None),
+}
+
+
+def test_every_array_argument_refuses_unsupported_dtypes_and_ragged_lists_by_name():
+    """The dtype rule of `c182lib._validate`, for every array argument of every function: the
+    error names that argument (not NumPy's "setting an array element with a sequence")."""
+    import _fuzz_worker
+
+    wrong = []
+    for name, make in _fuzz_worker.VALID_CALLS.items():
+        for arg, value in make()[1].items():
+            if not isinstance(value, np.ndarray):
+                continue
+            for label, (error, convert) in REFUSED.items():
+                function, kwargs = make()
+                kwargs[arg] = convert(value) if convert else _fuzz_worker._ragged(value)
+                try:
+                    function(**kwargs)
+                    wrong.append(f"{name}({arg}={label}) returned")
+                except error as err:
+                    if not re.match(rf"{re.escape(arg)}\b", str(err)):
+                        wrong.append(f"{name}({arg}={label}): {err}")
+    assert not wrong, "\n".join(wrong)
 
 
 def test_bad_arguments_get_a_named_error_or_a_result():
