@@ -41,7 +41,7 @@ from ._validate import (
     check_size,
     check_steps,
 )
-from .shapes import pool_output_size
+from .shapes import bounded_stride, pool_output_size
 
 __all__ = [
     "AvgPoolCache",
@@ -105,10 +105,8 @@ def _check_pooling(x, kernel_size, stride, padding) -> tuple[np.ndarray, Pooling
     check_size("a padded input", (n, c, h + 2 * ph, w + 2 * pw), **causes)
     check_size("window indices", (ho, wo, kh * kw), **causes)
     check_steps("a loop over window offsets", kh * kw, **causes)
-    # A stride past the padded input leaves one window per axis, as the padded length does;
-    # storing that keeps the window arithmetic (index arrays times the stride) within int64.
-    stride = tuple(min(s, size + 2 * p) for s, size, p in zip(stride, (h, w), padding,
-                                                              strict=True))
+    stride = tuple(bounded_stride(s, size + 2 * p)  # index arrays * stride within int64
+                   for s, size, p in zip(stride, (h, w), padding, strict=True))
     return x, Pooling(kernel, stride, padding, tuple(out_hw))
 
 

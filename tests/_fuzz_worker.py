@@ -168,6 +168,7 @@ VALID_CALLS = {
         n=6, kernel_size=2, stride=2, padding=1)),
     "shapes.conv_param_count": lambda: (shapes.conv_param_count, dict(
         in_channels=3, out_channels=4, kernel_size=3, bias=True)),
+    "shapes.bounded_stride": lambda: (shapes.bounded_stride, dict(stride=3, padded_length=8)),
     "conv.corr1d": lambda: (conv.corr1d, dict(
         x=_rng().standard_normal(7), w=_rng().standard_normal(3), stride=2, padding=1,
         dilation=1)),
