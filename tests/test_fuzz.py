@@ -3,14 +3,16 @@
 The promise (DESIGN.md): a call returns a result, or raises ``ValueError``/``TypeError`` whose
 message names one of the function's parameters; it never modifies its arguments; and it
 refuses sizes that cannot fit instead of attempting them. For every public function of
-`FUZZED_MODULES` (found from ``__all__`` or, without it, from the public names the module
-defines, so a new function is fuzzed as soon as it exists) `VALID_CALLS` holds one valid call;
-hypothesis replaces one argument of it at a time with a bad or extreme value chosen by the
-kind of the valid value (arrays: wrong type, rank, dtype, layout, NaN/inf, ragged lists;
-integers: huge, negative, floats, bools, 0-d arrays; and so on, see `_POOLS`).
+`_fuzz_worker.FUZZED_MODULES` (found from ``__all__`` or, without it, from the public names the
+module defines, so a new function is fuzzed as soon as it exists) `_fuzz_worker.VALID_CALLS`
+holds one valid call; hypothesis replaces one argument of it at a time with a bad or extreme
+value chosen by the kind of the valid value (arrays: wrong type, rank, dtype, layout, NaN/inf,
+ragged lists; integers: huge, negative, floats, bools, 0-d arrays; and so on:
+`_fuzz_worker.POOLS`).
 
-The calls run in a child process with an address-space limit (`_worker.MEMORY_HEADROOM` above
-what the child uses after start-up) and a time limit per call, so that an attempted 7 TiB
+The calls run in a child process with an address-space limit (`_fuzz_worker.MEMORY_HEADROOM`
+above what the child uses after start-up), a limit on the memory each call allocates
+(`_fuzz_worker.MEMORY_LIMIT`, traced) and a time limit per call, so that an attempted 7 TiB
 allocation is a ``MemoryError`` and an endless loop a timeout, both counted as failures.
 ``python tests/test_fuzz.py`` runs the fuzz alone and prints the counts by outcome.
 
@@ -111,5 +113,4 @@ def test_bad_arguments_get_a_named_error_or_a_result():
 
 if __name__ == "__main__":
     result = _run_child(int(sys.argv[1]) if len(sys.argv) > 1 else MAX_EXAMPLES_PER_FUNCTION)
-    result.pop("examples_all", None)
     print(json.dumps(result, indent=1))
