@@ -104,6 +104,12 @@ def _check_1d(x, w, stride, padding, dilation):
     return x, w, s, p, d, n_out
 
 
+def _check_kernel(w: np.ndarray, layout: str) -> None:
+    """Blame ``w`` (not the input) for a kernel with no rows or no columns."""
+    if min(w.shape[-2:]) < 1:
+        raise ValueError(f"w must have KH >= 1 and KW >= 1 {layout}; got shape {w.shape}")
+
+
 def _check_hyperparameters(stride, padding, dilation):
     return (as_int_pair("stride", stride, 1), as_int_pair("padding", padding, 0),
             as_int_pair("dilation", dilation, 1))
@@ -113,6 +119,7 @@ def _check_conv2d(x, w, b, stride, padding, dilation):
     """Checked arrays of a 2-D convolution layer, its ``(rows, cols)`` pairs and output size."""
     x = as_float_array("x", x, 4, "(N, C, H, W)")
     w = as_float_array("w", w, 4, "(F, C, KH, KW)")
+    _check_kernel(w, "(F, C, KH, KW)")
     if w.shape[1] != x.shape[1]:
         raise ValueError(
             f"w has {w.shape[1]} input channels (w.shape[1]) but x has {x.shape[1]} "
@@ -331,6 +338,7 @@ def corr2d(x, w, stride=1, padding=0) -> np.ndarray:
     """
     x = as_float_array("x", x, 2, "(H, W)")
     w = as_float_array("w", w, 2, "(KH, KW)")
+    _check_kernel(w, "(KH, KW)")
     stride, padding, dilation = _check_hyperparameters(stride, padding, 1)
     (sh, sw), (ph, pw) = stride, padding
     kh, kw = w.shape
@@ -381,6 +389,7 @@ def conv_matrix_2d(input_hw, w, stride=1, padding=0, on_padded=False) -> np.ndar
     """
     h, width = as_int_pair("input_hw", input_hw, 1)
     w = as_float_array("w", w, 2, "(KH, KW)")
+    _check_kernel(w, "(KH, KW)")
     stride, padding, dilation = _check_hyperparameters(stride, padding, 1)
     on_padded = as_bool("on_padded", on_padded)
     (sh, sw), (ph, pw) = stride, padding

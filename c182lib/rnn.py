@@ -382,6 +382,11 @@ def _check_problem(x: np.ndarray, **arrays) -> np.ndarray:
         raise ValueError(f"W_hy must have shape (O, H) with H = W_hh.shape[0] = {hidden}; "
                          f"got {W_hy.shape}")
     check_shape("b_y", b_y, (W_hy.shape[0],), "(O,) with O from W_hy")
+    if "h0" in checked:
+        h0 = checked["h0"]
+        if h0.ndim != 2 or (hidden is not None and h0.shape != (x.shape[0], hidden)):
+            raise ValueError(f"h0 must have shape (N, H) = ({x.shape[0]}, {hidden}) with N from "
+                             f"x and H from W_hh; got {h0.shape}")
     return x.astype(np.result_type(x, *(a.dtype for a in checked.values())), copy=False)
 
 

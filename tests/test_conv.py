@@ -669,3 +669,13 @@ def test_sizes_that_cannot_fit_are_refused_before_allocating(call, named):
     assert named in str(refused.value)
     assert "limit" in str(refused.value)
     assert peak < 10 << 20
+
+
+@pytest.mark.parametrize("call", [
+    lambda: conv_matrix_2d((4, 4), np.ones((0, 3))),
+    lambda: corr2d(np.ones((4, 4)), np.ones((2, 0))),
+    lambda: conv2d_forward(np.ones((1, 1, 4, 4)), np.ones((1, 1, 0, 2)), np.ones(1)),
+])
+def test_a_kernel_without_rows_or_columns_blames_w(call):
+    with pytest.raises(ValueError, match=r"^w must have KH >= 1 and KW >= 1"):
+        call()

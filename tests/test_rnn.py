@@ -926,6 +926,8 @@ def test_problem_types_blame_the_output_weights_they_were_given():
             call(**{**weights, "b_y": np.ones(4)})
         with pytest.raises(ValueError, match=r"^W_hy must have shape \(O, H\)"):
             call(**{**weights, "W_hy": np.ones((3, 5))})
+    with pytest.raises(ValueError, match=r"^h0 must have shape \(N, H\)"):
+        one_to_many(x, 2, **weights, h0=np.ones(8))  # not "h_prev", the cell's name for it
 
 
 def test_sizes_and_seeds_that_cannot_work_are_refused_naming_the_argument():
