@@ -4,14 +4,34 @@ Each check raises ``TypeError`` (wrong kind of value) or ``ValueError`` (right k
 value) with a message that names the argument, what was expected and what was given, so a
 student sees *which* argument is wrong instead of a broadcasting error ten lines deeper.
 None of them modifies its argument.
+
+Allowed array dtypes, for every array argument of the library (`as_float_array`): integers
+(signed or unsigned, converted to float64) and float16, float32, float64 (kept). Refused with
+``TypeError``: booleans (a mask is not a number), complex numbers (the library is real-valued),
+longdouble (its precision differs between platforms, and NumPy's linear algebra and ``bincount``
+do not support it), objects and strings. Nested lists must be rectangular.
+
+Sizes (`check_size`, `check_steps`): an argument that implies an array of more than
+`MAX_ARRAY_BYTES` bytes, or a Python loop of more than `MAX_LOOP_STEPS` steps, is refused with a
+``ValueError`` naming it and the size it implies, before anything is allocated: the workbook's
+inputs are small, and such a setting is a typo (``padding=1000000``), not an experiment.
 """
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 
 import numpy as np
+
+# The largest array a call may imply (1 GiB: a quarter of a small laptop's memory) and the
+# longest Python loop (a naive loop step costs microseconds: 10**5 steps take about a second).
+MAX_ARRAY_BYTES = 1 << 30
+MAX_LOOP_STEPS = 10**5
+
+# The array dtypes the library computes in; integers are converted to float64.
+FLOAT_DTYPES = (np.float16, np.float32, np.float64)
 
 
 def as_float_array(name: str, value, ndim: int | Sequence[int] | None = None,
@@ -19,8 +39,9 @@ def as_float_array(name: str, value, ndim: int | Sequence[int] | None = None,
     """Return ``value`` as a floating-point ndarray after checking its kind and rank.
 
     Integer input becomes float64; float16/32/64 keep their dtype. Booleans, complex numbers,
-    strings and objects are refused with ``TypeError``. The result may share memory with
-    ``value``: callers must not write into it.
+    longdouble, strings and objects are refused with ``TypeError`` (see the module docstring),
+    ragged nested lists with ``ValueError``. The result may share memory with ``value``:
+    callers must not write into it.
 
     Parameters
     ----------
@@ -32,13 +53,17 @@ def as_float_array(name: str, value, ndim: int | Sequence[int] | None = None,
     layout : str, optional
         Human description of the expected axes, e.g. ``"(N, C, H, W)"``, for error messages.
     """
-    arr = np.asarray(value)
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError) as err:  # ragged nested lists, objects NumPy cannot read
+        raise ValueError(f"{name} must be an array of numbers (nested lists of equal lengths); "
+                         f"got a {type(value).__name__} NumPy cannot read as one: {err}") from None
     if arr.dtype.kind in "iu":
         arr = arr.astype(np.float64)
-    elif arr.dtype.kind != "f":
+    elif arr.dtype.type not in FLOAT_DTYPES:
         raise TypeError(
-            f"{name} must be an array of real numbers (integer or float dtype); "
-            f"got dtype {arr.dtype}"
+            f"{name} must be an array of real numbers (an integer dtype, float16, float32 or "
+            f"float64); got dtype {arr.dtype}"
         )
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
@@ -106,10 +131,64 @@ def as_positive_float(name: str, value) -> float:
         raise TypeError(
             f"{name} must be a real number; got {value!r} of type {type(value).__name__}"
         )
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an int beyond the float range
+        raise ValueError(f"{name} must be a finite number > 0; got an integer of "
+                         f"{len(str(abs(value)))} digits, beyond the float range") from None
     if not np.isfinite(value) or value <= 0:
         raise ValueError(f"{name} must be a finite number > 0; got {value}")
     return value
+
+
+def as_seed(name: str, value):
+    """``value`` if ``np.random.default_rng`` can take it as a seed: None, an int >= 0 (a NumPy
+    integer or 0-d integer array counts), a ``Generator`` or a ``SeedSequence``."""
+    if value is None or isinstance(value, (np.random.Generator, np.random.SeedSequence)):
+        return value
+    return as_int(name, value, 0)
+
+
+def _format_bytes(n: int) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
+        if n < 1024 or unit == "EiB":
+            return f"{n:.3g} {unit}" if unit != "bytes" else f"{n} bytes"
+        n /= 1024
+    raise AssertionError("unreachable")
+
+
+def _causes(causes: dict) -> str:
+    """``"padding=1000000, x.shape=(2, 3, 5, 5)"``: the arguments that imply a size."""
+    return ", ".join(f"{name}={value!r}" for name, value in causes.items())
+
+
+def check_size(what: str, shape: Sequence[int], itemsize: int = 8, /, **causes) -> None:
+    """Refuse an array of ``shape`` that the arguments ``causes`` imply, before it exists.
+
+    Raises ``ValueError`` naming the arguments, the shape and its size in bytes when the array
+    would hold more than `MAX_ARRAY_BYTES` bytes (entries of ``itemsize`` bytes). The size is
+    computed with Python integers, so it cannot overflow. Pass argument names that are not
+    identifiers (``x.shape``) with ``**{"x.shape": x.shape}``.
+
+    Example message: ``padding=1000000, x.shape=(2, 3, 5, 5) implies an input of 2 x 3 x
+    2000005 x 2000005 entries (179 TiB); the limit is 1 GiB per array``.
+    """
+    shape = tuple(int(n) for n in shape)
+    nbytes = math.prod(shape) * itemsize
+    if nbytes > MAX_ARRAY_BYTES:
+        dims = " x ".join(str(n) for n in shape)
+        raise ValueError(f"{_causes(causes)} implies {what} of {dims} entries "
+                         f"({_format_bytes(nbytes)}); the limit is "
+                         f"{_format_bytes(MAX_ARRAY_BYTES)} per array "
+                         f"(c182lib._validate.MAX_ARRAY_BYTES)")
+
+
+def check_steps(what: str, steps: int, /, **causes) -> None:
+    """Refuse a Python loop of ``steps`` steps over `MAX_LOOP_STEPS` that ``causes`` imply
+    (``ValueError`` naming them): it would run for minutes or hours."""
+    if steps > MAX_LOOP_STEPS:
+        raise ValueError(f"{_causes(causes)} implies {what} of {steps:,} steps; the limit is "
+                         f"{MAX_LOOP_STEPS:,} (c182lib._validate.MAX_LOOP_STEPS)")
 
 
 def check_shape(name: str, arr: np.ndarray, expected: tuple, layout: str = "") -> None:

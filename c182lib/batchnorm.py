@@ -45,6 +45,7 @@ from ._validate import (
     as_positive_float,
     check_cache,
     check_shape,
+    check_size,
     in_common_dtype,
 )
 
@@ -403,6 +404,8 @@ class BatchNorm:
     def __init__(self, num_features: int, spatial: bool = False, eps: float = 1e-5,
                  momentum: float = 0.1):
         size = self.num_features = as_int("num_features", num_features, 1)
+        check_size("each of gamma, beta and the running statistics", (size,),
+                   num_features=size)
         self.spatial = as_bool("spatial", spatial)
         self.eps = as_positive_float("eps", eps)
         self.momentum = _check_momentum(momentum)

@@ -29,9 +29,9 @@ Contents, from the worksheet's pencil-and-paper view to the fast layer:
 All functions check their arguments (`ValueError`/`TypeError` naming the argument), never modify
 them, and return new arrays. Integer arrays become float64, and the result's dtype (the one the
 work is done in) is NumPy's promotion of the array arguments' dtypes: float32 if all are float32,
-float64 as soon as one is float64 or an integer array. Lower and higher precisions follow the
-same rule: all float16 gives float16, float16 with float32 gives float32, and a longdouble
-argument gives longdouble.
+float64 as soon as one is float64 or an integer array. Half precision follows the same rule:
+all float16 gives float16, float16 with float32 gives float32. Booleans, complex numbers and
+longdouble are refused (`c182lib._validate` decides the allowed dtypes for the whole library).
 """
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ from ._validate import (
     as_int_pair,
     check_cache,
     check_shape,
+    check_size,
+    check_steps,
     in_common_dtype,
 )
 from .shapes import conv_output_size
@@ -96,7 +98,16 @@ def _check_1d(x, w, stride, padding, dilation):
     d = as_int("dilation", dilation, 1)
     n_out = _output_size(f"x has length {x.shape[0]} and w length {w.shape[0]}",
                          x.shape[0], w.shape[0], s, p, d)
+    # Every loop of corr1d and corr1d_backward runs over at most the padded input.
+    check_steps("a loop over the padded input", x.shape[0] + 2 * p, padding=p,
+                **{"x.shape": x.shape})
     return x, w, s, p, d, n_out
+
+
+def _check_kernel(w: np.ndarray, layout: str) -> None:
+    """Blame ``w`` (not the input) for a kernel with no rows or no columns."""
+    if min(w.shape[-2:]) < 1:
+        raise ValueError(f"w must have KH >= 1 and KW >= 1 {layout}; got shape {w.shape}")
 
 
 def _check_hyperparameters(stride, padding, dilation):
@@ -108,6 +119,7 @@ def _check_conv2d(x, w, b, stride, padding, dilation):
     """Checked arrays of a 2-D convolution layer, its ``(rows, cols)`` pairs and output size."""
     x = as_float_array("x", x, 4, "(N, C, H, W)")
     w = as_float_array("w", w, 4, "(F, C, KH, KW)")
+    _check_kernel(w, "(F, C, KH, KW)")
     if w.shape[1] != x.shape[1]:
         raise ValueError(
             f"w has {w.shape[1]} input channels (w.shape[1]) but x has {x.shape[1]} "
@@ -117,6 +129,12 @@ def _check_conv2d(x, w, b, stride, padding, dilation):
     check_shape("b", b, (w.shape[0],), "(F,), one bias per filter of w")
     stride, padding, dilation = _check_hyperparameters(stride, padding, dilation)
     out_hw = _output_hw(x.shape[2:], w.shape[2:], stride, padding, dilation)
+    (n, c, h, width), (f, _, kh, kw) = x.shape, w.shape
+    causes = {"padding": padding, "stride": stride, "x.shape": x.shape, "w.shape": w.shape}
+    check_size("an output", (n, f, *out_hw), **causes)
+    check_size("a padded input", (n, c, h + 2 * padding[0], width + 2 * padding[1]), **causes)
+    check_size("the im2col columns of one image", (c * kh * kw + 1, out_hw[0] * out_hw[1]),
+               **causes)
     return x, w, b, stride, padding, dilation, out_hw
 
 
@@ -187,6 +205,8 @@ def corr1d_backward(dy, x, w, stride=1, padding=0, dilation=1) -> tuple[np.ndarr
 
         dw[j]    = sum_o dy[o] * x_padded[o*stride + j*dilation]
                  = corr1d(x_padded, dy_up, stride=dilation)[j],          j = 0 .. k-1
+                   (computed from the windows' cells only, so that a NaN in a cell no
+                   window reads does not reach dw through a multiplication by 0)
         dx_padded[m] = sum_{o, j : o*stride + j*dilation = m} dy[o] * w[j]
                  = (full convolution of dy_up with w dilated by dilation)[m]
                  = corr1d(dy_up, w[::-1], padding=span-1, dilation=dilation)[m]
@@ -226,8 +246,11 @@ def corr1d_backward(dy, x, w, stride=1, padding=0, dilation=1) -> tuple[np.ndarr
     dy_up[::s] = dy
     x_padded = np.pad(x, p)
 
-    # corr1d(x_padded, dy_up, stride=d) has at least k entries; the first k are dw.
-    dw = corr1d(x_padded, dy_up, stride=d)[:k]
+    # dw[j] = sum_o dy[o] * x_padded[o*s + j*d], summed over the cells the windows read only:
+    # corr1d(x_padded, dy_up, stride=d)[:k] gives the same numbers but also multiplies the
+    # cells no window reads by the zeros of dy_up, and 0 * NaN would put their NaN into dw.
+    windows = x_padded[np.arange(n_out)[:, None] * s + np.arange(k) * d]   # (n_out, k)
+    dw = dy @ windows
     # Full convolution: length (n_out - 1)*s + span, which is n + 2p minus the untiled remainder.
     dx_reached = corr1d(dy_up, w[::-1], padding=span - 1, dilation=d)
     dx_padded = np.zeros(n + 2 * p, dtype=dx_reached.dtype)
@@ -283,6 +306,7 @@ def conv_matrix_1d(n, w, stride=1, padding=0, on_padded=False, dilation=1) -> np
     on_padded = as_bool("on_padded", on_padded)
     k = w.shape[0]
     n_out = _output_size(f"n is {n} and w has length {k}", n, k, s, p, d)
+    check_size("a matrix", (n_out, n + 2 * p), w.itemsize, n=n, padding=p, stride=s)
     matrix = np.zeros((n_out, n + 2 * p), dtype=w.dtype)
     for o in range(n_out):
         matrix[o, o * s:o * s + d * (k - 1) + 1:d] = w
@@ -314,10 +338,14 @@ def corr2d(x, w, stride=1, padding=0) -> np.ndarray:
     """
     x = as_float_array("x", x, 2, "(H, W)")
     w = as_float_array("w", w, 2, "(KH, KW)")
+    _check_kernel(w, "(KH, KW)")
     stride, padding, dilation = _check_hyperparameters(stride, padding, 1)
     (sh, sw), (ph, pw) = stride, padding
     kh, kw = w.shape
     h_out, w_out = _output_hw(x.shape, w.shape, stride, padding, dilation)
+    causes = {"padding": padding, "x.shape": x.shape}
+    check_size("a padded input", (x.shape[0] + 2 * ph, x.shape[1] + 2 * pw), **causes)
+    check_steps("a loop over windows", h_out * w_out, **causes)
     x_padded = np.pad(x, ((ph, ph), (pw, pw)))
     y = np.empty((h_out, w_out), dtype=np.result_type(x, w))
     for r in range(h_out):
@@ -361,11 +389,16 @@ def conv_matrix_2d(input_hw, w, stride=1, padding=0, on_padded=False) -> np.ndar
     """
     h, width = as_int_pair("input_hw", input_hw, 1)
     w = as_float_array("w", w, 2, "(KH, KW)")
+    _check_kernel(w, "(KH, KW)")
     stride, padding, dilation = _check_hyperparameters(stride, padding, 1)
     on_padded = as_bool("on_padded", on_padded)
     (sh, sw), (ph, pw) = stride, padding
     h_out, w_out = _output_hw((h, width), w.shape, stride, padding, dilation)
     hp, wp = h + 2 * ph, width + 2 * pw
+    check_size("a matrix", (h_out * w_out, hp * wp), w.itemsize, input_hw=(h, width),
+               padding=padding)
+    check_steps("a loop over filter rows and output rows", w.shape[0] * h_out,
+                input_hw=(h, width), padding=padding, **{"w.shape": w.shape})
     blocks = np.zeros((h_out, w_out, hp, wp), dtype=w.dtype)   # [r, :, row, :] is one block
     for i, filter_row in enumerate(w):
         row_matrix = conv_matrix_1d(width, filter_row, sw, pw, on_padded=True)  # (W_out, wp)
@@ -485,6 +518,8 @@ def im2col(x, kernel_size, stride=1, padding=0, dilation=1) -> np.ndarray:
     stride, padding, dilation = _check_hyperparameters(stride, padding, dilation)
     out_hw = _output_hw(x.shape[2:], kernel_hw, stride, padding, dilation)
     n, c = x.shape[:2]
+    check_size("columns", (c * kernel_hw[0] * kernel_hw[1], n * out_hw[0] * out_hw[1]),
+               x.itemsize, kernel_size=kernel_hw, padding=padding, **{"x.shape": x.shape})
     cols_by_tap = np.zeros((c, *kernel_hw, n, *out_hw), dtype=x.dtype)
     _fill_cols(cols_by_tap, x, list(_taps(x.shape[2:], kernel_hw, stride, padding, dilation,
                                           out_hw)))
@@ -523,6 +558,7 @@ def col2im(cols, x_shape, kernel_size, stride=1, padding=0, dilation=1) -> np.nd
         raise ValueError(f"x_shape must be a tuple (N, C, H, W); got {x_shape!r}")
     x_shape = (as_int("x_shape[0]", x_shape[0], 0), as_int("x_shape[1]", x_shape[1], 1),
                as_int("x_shape[2]", x_shape[2], 1), as_int("x_shape[3]", x_shape[3], 1))
+    check_size("an image batch", x_shape, cols.itemsize, x_shape=x_shape)
     kernel_hw = as_int_pair("kernel_size", kernel_size, 1)
     stride, padding, dilation = _check_hyperparameters(stride, padding, dilation)
     out_hw = _output_hw(x_shape[2:], kernel_hw, stride, padding, dilation)
@@ -674,6 +710,8 @@ def conv2d_forward_naive(x, w, b, stride=1, padding=0, dilation=1) -> tuple[np.n
     """
     x, w, b, stride, padding, dilation, (h_out, w_out) = _check_conv2d(
         x, w, b, stride, padding, dilation)
+    check_steps("a loop over output values", x.shape[0] * w.shape[0] * h_out * w_out,
+                padding=padding, stride=stride, **{"x.shape": x.shape, "w.shape": w.shape})
     n_images, _, _, _ = x.shape
     n_filters, _, kh, kw = w.shape
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation

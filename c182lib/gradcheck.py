@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._validate import as_float_array, as_positive_float
+from ._validate import as_float_array, as_positive_float, check_steps
 
 
 def numerical_gradient(f: Callable[[np.ndarray], float], x, h: float = 1e-5) -> np.ndarray:
@@ -35,14 +35,27 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x, h: float = 1e-5) -> 
     ndarray, same shape as ``x``
         ``(f(x + h e_i) - f(x - h e_i)) / (2h)`` for every entry ``i``.
     """
+    _check_callable(f)
+
     def scalar_f(z):
-        value = np.asarray(f(z), dtype=np.float64)
+        value = _as_output(f(z))
         if value.shape != ():
             raise ValueError(f"f must return a scalar; got an array of shape {value.shape} "
                              "(use numerical_gradient_array for array-valued functions)")
         return value
 
     return numerical_gradient_array(scalar_f, x, 1.0, h)
+
+
+def _check_callable(f) -> None:
+    if not callable(f):
+        raise TypeError(f"f must be a function of x; got {f!r} of type {type(f).__name__}")
+
+
+def _as_output(value) -> np.ndarray:
+    """What ``f`` returned, as a float64 array; a ``TypeError``/``ValueError`` naming ``f(x)``
+    if it is not an array of real numbers."""
+    return as_float_array("f(x)", value).astype(np.float64, copy=False)
 
 
 def numerical_gradient_array(f: Callable[[np.ndarray], np.ndarray], x, dout,
@@ -63,21 +76,24 @@ def numerical_gradient_array(f: Callable[[np.ndarray], np.ndarray], x, dout,
     -------
     ndarray, same shape as ``x``
     """
+    _check_callable(f)
     x = np.array(as_float_array("x", x), dtype=np.float64)  # a private copy we may perturb
     dout = as_float_array("dout", dout)
     h = as_positive_float("h", h)
+    check_steps("a loop over the entries of x", x.size, **{"x.shape": x.shape})
     grad = np.zeros_like(x)
-    flat_x, flat_grad = x.reshape(-1), grad.reshape(-1)
-    for i in range(flat_x.size):
-        original = flat_x[i]
-        flat_x[i] = original + h
-        plus = np.array(f(x.copy()), dtype=np.float64)
-        flat_x[i] = original - h
-        minus = np.array(f(x.copy()), dtype=np.float64)
-        flat_x[i] = original
+    # Index x itself (whatever its memory layout): a reshaped view of a non-contiguous array
+    # would be a copy, and perturbing the copy would leave f's input, and the gradient, alone.
+    for i in np.ndindex(x.shape):
+        original = x[i]
+        x[i] = original + h
+        plus = _as_output(f(x.copy()))
+        x[i] = original - h
+        minus = _as_output(f(x.copy()))
+        x[i] = original
         if plus.shape != np.shape(dout):
             raise ValueError(f"f(x) has shape {plus.shape} but dout has shape {np.shape(dout)}")
-        flat_grad[i] = np.sum((plus - minus) * dout) / (2 * h)
+        grad[i] = np.sum((plus - minus) * dout) / (2 * h)
     return grad
 
 
@@ -105,7 +121,11 @@ def numerical_gradients(f: Callable[..., np.ndarray], args, dout,
     tuple of ndarray
         One gradient per argument, each of that argument's shape.
     """
-    args = tuple(args)
+    _check_callable(f)
+    if isinstance(args, (str, bytes, np.ndarray)) or not isinstance(args, (list, tuple)):
+        raise TypeError(f"args must be a list or tuple of arrays (wrap a single array in a "
+                        f"list); got {type(args).__name__}")
+    args = tuple(as_float_array(f"args[{i}]", arg) for i, arg in enumerate(args))
 
     def with_argument(i: int) -> Callable[[np.ndarray], np.ndarray]:
         return lambda value: f(*args[:i], value, *args[i + 1:])
@@ -127,7 +147,9 @@ def rel_error(a, b, eps: float = 1e-12) -> float:
     -------
     float
         In [0, 1]: 0 where the entries are equal, 1 where they have opposite signs; 0.0 for
-        empty arrays. Computed in float64 (so float16 and float32 inputs do not overflow).
+        empty arrays. Computed in float64 and, where ``max(|a|, |b|) >= eps``, on ``a`` and
+        ``b`` divided by ``max(|a|, |b|)``, so that ``|a - b|`` and ``|a| + |b|`` cannot
+        overflow (1e308 against -1e308 gives 1, 1.7e308 against 1e308 gives 0.7/2.7).
         NaN if an entry is NaN or infinite: a gradient check has failed anyway then.
     """
     a = as_float_array("a", a).astype(np.float64)
@@ -139,4 +161,9 @@ def rel_error(a, b, eps: float = 1e-12) -> float:
         return 0.0
     if not (np.isfinite(a).all() and np.isfinite(b).all()):
         return float("nan")
-    return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), eps)))
+    largest = np.maximum(np.abs(a), np.abs(b))
+    scaled = largest >= eps  # elsewhere |a| + |b| < 2*eps: no overflow, and the floor applies
+    scale = np.where(scaled, largest, 1.0)
+    a, b = a / scale, b / scale
+    floor = np.where(scaled, eps / scale, eps)  # eps / scale <= 1 where scaled
+    return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), floor)))

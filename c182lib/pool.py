@@ -33,8 +33,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import as_float_array, as_int_pair, check_cache, check_shape
-from .shapes import pool_output_size
+from ._validate import (
+    as_float_array,
+    as_int_pair,
+    check_cache,
+    check_shape,
+    check_size,
+    check_steps,
+)
+from .shapes import bounded_stride, pool_output_size
 
 __all__ = [
     "AvgPoolCache",
@@ -93,6 +100,13 @@ def _check_pooling(x, kernel_size, stride, padding) -> tuple[np.ndarray, Pooling
             out_hw.append(pool_output_size(n, k, s, p))
         except ValueError as err:  # say which axis: the pairs are checked per axis
             raise ValueError(f"{axis} of x is {n} and of the window {k}: {err}") from None
+    (n, c, h, w), (kh, kw), (ph, pw), (ho, wo) = x.shape, kernel, padding, out_hw
+    causes = {"kernel_size": kernel, "padding": padding, "x.shape": x.shape}
+    check_size("a padded input", (n, c, h + 2 * ph, w + 2 * pw), **causes)
+    check_size("window indices", (ho, wo, kh * kw), **causes)
+    check_steps("a loop over window offsets", kh * kw, **causes)
+    stride = tuple(bounded_stride(s, size + 2 * p)  # index arrays * stride within int64
+                   for s, size, p in zip(stride, (h, w), padding, strict=True))
     return x, Pooling(kernel, stride, padding, tuple(out_hw))
 
 

@@ -33,7 +33,7 @@ total norm) are always float64.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 import numpy as np
@@ -42,8 +42,11 @@ from ._validate import (
     as_float_array,
     as_int,
     as_positive_float,
+    as_seed,
     check_cache,
     check_shape,
+    check_size,
+    check_steps,
     in_common_dtype,
 )
 
@@ -363,12 +366,28 @@ def temporal_affine_backward(dy, cache: TemporalAffineCache) -> tuple[np.ndarray
 # Problem types (worksheet section 0.2) with the same cell
 # --------------------------------------------------------------------------------------------
 
-def _in_common_dtype(x: np.ndarray, **arrays) -> np.ndarray:
-    """``x`` cast to the dtype that it and every array in ``arrays`` (``None`` skipped) promote
-    to, so that the cell computes in the same dtype as the output layer."""
-    dtypes = [as_float_array(name, value).dtype for name, value in arrays.items()
-              if value is not None]
-    return x.astype(np.result_type(x, *dtypes), copy=False)
+def _check_problem(x: np.ndarray, **arrays) -> np.ndarray:
+    """Check the weights of a problem type by their own names, and return ``x`` cast to the
+    dtype that it and every array in ``arrays`` (an ``h0`` of ``None`` skipped) promote to, so
+    that the cell computes in the same dtype as the output layer.
+
+    The cell and the output layer check their arguments too, but under their own names
+    (``W``, ``b``): checking ``W_hy`` and ``b_y`` here first blames the argument passed.
+    """
+    checked = {name: as_float_array(name, value) for name, value in arrays.items()
+               if not (name == "h0" and value is None)}
+    W_hh, W_hy, b_y = checked["W_hh"], checked["W_hy"], checked["b_y"]
+    hidden = W_hh.shape[0] if W_hh.ndim == 2 else None
+    if W_hy.ndim != 2 or (hidden is not None and W_hy.shape[1] != hidden):
+        raise ValueError(f"W_hy must have shape (O, H) with H = W_hh.shape[0] = {hidden}; "
+                         f"got {W_hy.shape}")
+    check_shape("b_y", b_y, (W_hy.shape[0],), "(O,) with O from W_hy")
+    if "h0" in checked:
+        h0 = checked["h0"]
+        if h0.ndim != 2 or (hidden is not None and h0.shape != (x.shape[0], hidden)):
+            raise ValueError(f"h0 must have shape (N, H) = ({x.shape[0]}, {hidden}) with N from "
+                             f"x and H from W_hh; got {h0.shape}")
+    return x.astype(np.result_type(x, *(a.dtype for a in checked.values())), copy=False)
 
 
 def one_to_one(x, *, W_xh, W_hh, b_h, W_hy, b_y) -> np.ndarray:
@@ -387,7 +406,7 @@ def one_to_one(x, *, W_xh, W_hh, b_h, W_hy, b_y) -> np.ndarray:
     -------
     y : ndarray, shape (N, O)
     """
-    x = _in_common_dtype(as_float_array("x", x, ndim=2, layout="(N, D)"),
+    x = _check_problem(as_float_array("x", x, ndim=2, layout="(N, D)"),
                          W_xh=W_xh, W_hh=W_hh, b_h=b_h, W_hy=W_hy, b_y=b_y)
     h, _ = rnn_step_forward(x, None, W_xh, W_hh, b_h)
     return temporal_affine_forward(h, W_hy, b_y)[0]
@@ -417,12 +436,15 @@ def one_to_many(x, steps: int, *, W_xh, W_hh, b_h, W_hy, b_y, h0=None) -> np.nda
     """
     x = as_float_array("x", x, ndim=2, layout="(N, D)")
     steps = as_int("steps", steps, minimum=1)
+    check_steps("a loop", steps, steps=steps)
+    check_size("an output", (x.shape[0], steps, x.shape[1]), steps=steps,
+               **{"x.shape": x.shape})
     W_hy = as_float_array("W_hy", W_hy, ndim=2, layout="(O, H)")
     if W_hy.shape[0] != x.shape[1]:
         raise ValueError(f"W_hy must have O = D = {x.shape[1]} rows so that each output can be "
                          f"fed back as the next input; got shape {W_hy.shape}")
     h = h0
-    x_t = _in_common_dtype(x, W_xh=W_xh, W_hh=W_hh, b_h=b_h, W_hy=W_hy, b_y=b_y, h0=h0)
+    x_t = _check_problem(x, W_xh=W_xh, W_hh=W_hh, b_h=b_h, W_hy=W_hy, b_y=b_y, h0=h0)
     outputs = []
     for _ in range(steps):
         h, _ = rnn_step_forward(x_t, h, W_xh, W_hh, b_h)
@@ -446,7 +468,7 @@ def many_to_one(x, *, W_xh, W_hh, b_h, W_hy, b_y, h0=None) -> np.ndarray:
     y : ndarray, shape (N, O)
         ``y_T = W_hy h_T + b_y``.
     """
-    x = _in_common_dtype(as_float_array("x", x), W_xh=W_xh, W_hh=W_hh, b_h=b_h, W_hy=W_hy,
+    x = _check_problem(as_float_array("x", x), W_xh=W_xh, W_hh=W_hh, b_h=b_h, W_hy=W_hy,
                          b_y=b_y, h0=h0)
     h, _ = rnn_forward(x, h0, W_xh, W_hh, b_h)
     return temporal_affine_forward(h[:, -1], W_hy, b_y)[0]
@@ -470,7 +492,7 @@ def many_to_many(x, *, W_xh, W_hh, b_h, W_hy, b_y, h0=None) -> np.ndarray:
     -------
     y : ndarray, shape (N, T, O)
     """
-    x = _in_common_dtype(as_float_array("x", x), W_xh=W_xh, W_hh=W_hh, b_h=b_h, W_hy=W_hy,
+    x = _check_problem(as_float_array("x", x), W_xh=W_xh, W_hh=W_hh, b_h=b_h, W_hy=W_hy,
                          b_y=b_y, h0=h0)
     h, _ = rnn_forward(x, h0, W_xh, W_hh, b_h)
     return temporal_affine_forward(h, W_hy, b_y)[0]
@@ -504,6 +526,8 @@ def random_upstream_gradient(shape, loss: str = "last", seed=None) -> np.ndarray
     if not isinstance(shape, (tuple, list)) or len(shape) != 3:
         raise ValueError(f"shape must be a tuple (N, T, H); got {shape!r}")
     n, steps, hidden = (as_int(f"shape[{i}]", s, minimum=1) for i, s in enumerate(shape))
+    check_size("an upstream gradient", (n, steps, hidden), shape=tuple(shape))
+    seed = as_seed("seed", seed)
     if loss not in ("last", "every"):
         raise ValueError(f"loss must be 'last' or 'every'; got {loss!r}")
     rng = np.random.default_rng(seed)
@@ -550,7 +574,8 @@ def hidden_jacobian_norms(h, W_hh) -> tuple[np.ndarray, np.ndarray]:
     -------
     norms : ndarray, shape (T + 1,), float64
         ``norms[t] = ||∂h_T/∂h_t||_2`` (largest singular value) for ``t = 0, ..., T``;
-        ``norms[T] = 1``. Computed in float64 whatever the input dtypes.
+        ``norms[T] = 1``. Computed in float64 whatever the input dtypes; inf where the
+        product overflows float64.
     bound : ndarray, shape (T + 1,), float64
         ``σ_max(W_hh)^(T-t)``.
 
@@ -567,6 +592,13 @@ def hidden_jacobian_norms(h, W_hh) -> tuple[np.ndarray, np.ndarray]:
     W_hh = as_float_array("W_hh", W_hh, ndim=2, layout="(H, H)")
     steps, hidden = h.shape
     check_shape("W_hh", W_hh, (hidden, hidden), "(H, H) with H from h")
+    if not (np.abs(h) <= 1).all():  # also catches NaN
+        raise ValueError(f"h must hold tanh hidden states, in [-1, 1]; got entries from "
+                         f"{np.min(h)} to {np.max(h)}")
+    if not np.isfinite(W_hh).all():  # the singular values of NaN are undefined
+        raise ValueError(f"W_hh must be finite; it has "
+                         f"{np.count_nonzero(~np.isfinite(W_hh))} NaN or inf entries")
+    check_size("Jacobians", (steps + 1, hidden, hidden), **{"h.shape": h.shape})
     h, W_hh = h.astype(np.float64, copy=False), W_hh.astype(np.float64, copy=False)
     products = np.empty((steps + 1, hidden, hidden))
     products[steps] = np.eye(hidden)
@@ -574,7 +606,9 @@ def hidden_jacobian_norms(h, W_hh) -> tuple[np.ndarray, np.ndarray]:
     for t in range(steps - 1, -1, -1):
         # ∂h_T/∂h_t = ∂h_T/∂h_{t+1} · diag(1 - h_{t+1}²) W_hh, and h_{t+1} is h[t].
         products[t] = (products[t + 1] * tanh_slopes[t]) @ W_hh
-    norms = np.linalg.norm(products, ord=2, axis=(1, 2))
+    norms = np.full(steps + 1, np.inf)  # where a product overflowed
+    finite = np.isfinite(products).all(axis=(1, 2))
+    norms[finite] = np.linalg.norm(products[finite], ord=2, axis=(1, 2))
     sigma_max = np.linalg.norm(W_hh, ord=2)
     bound = sigma_max ** np.arange(steps, -1, -1, dtype=np.float64)
     return norms, bound
@@ -602,7 +636,9 @@ def scaled_recurrent_matrix(hidden_size: int, sigma_max: float, seed=None) -> np
     W_hh : ndarray, shape (H, H)
     """
     hidden_size = as_int("hidden_size", hidden_size, minimum=1)
+    check_size("a matrix", (hidden_size, hidden_size), hidden_size=hidden_size)
     sigma_max = as_positive_float("sigma_max", sigma_max)
+    seed = as_seed("seed", seed)
     gaussian = np.random.default_rng(seed).standard_normal((hidden_size, hidden_size))
     q, r = np.linalg.qr(gaussian)
     return sigma_max * (q * np.where(np.diag(r) < 0, -1.0, 1.0))
@@ -623,15 +659,27 @@ def global_norm(arrays) -> float:
 
     Parameters
     ----------
-    arrays : iterable of array_like
-        Arrays of any shapes.
+    arrays : iterable of array_like, or dict of array_like
+        Arrays of any shapes (a dict's values), of real numbers.
 
     Returns
     -------
     float
         0.0 for no entries; NaN or inf if an entry is.
+
+    Raises
+    ------
+    TypeError
+        If ``arrays`` is not an iterable of arrays (a single array must be wrapped in a list)
+        or an array is complex, boolean or non-numeric (`c182lib._validate`'s dtype rule).
     """
-    arrays = [np.asarray(a, dtype=np.float64) for a in arrays]
+    if isinstance(arrays, Mapping):
+        arrays = list(arrays.values())
+    if isinstance(arrays, (str, bytes, np.ndarray)) or not isinstance(arrays, Iterable):
+        raise TypeError(f"arrays must be a list, tuple or other iterable of arrays (wrap a "
+                        f"single array in a list); got {type(arrays).__name__}")
+    arrays = [as_float_array(f"arrays[{i}]", a).astype(np.float64, copy=False)
+              for i, a in enumerate(arrays)]
     largest = max((float(np.max(np.abs(a))) for a in arrays if a.size), default=0.0)
     if largest == 0.0 or not np.isfinite(largest):
         return largest
@@ -739,7 +787,12 @@ class VanillaRNN:
         self.input_size = as_int("input_size", input_size, minimum=1)
         self.hidden_size = as_int("hidden_size", hidden_size, minimum=1)
         self.output_size = as_int("output_size", output_size, minimum=1)
-        rng = np.random.default_rng(seed)
+        sizes = {"input_size": self.input_size, "hidden_size": self.hidden_size,
+                 "output_size": self.output_size}
+        for shape in ((self.hidden_size, self.input_size), (self.hidden_size, self.hidden_size),
+                      (self.output_size, self.hidden_size)):
+            check_size("a weight matrix", shape, **sizes)
+        rng = np.random.default_rng(as_seed("seed", seed))
         bound = 1.0 / np.sqrt(self.hidden_size)
         hidden = self.hidden_size
         self.W_xh = rng.uniform(-bound, bound, (hidden, self.input_size))
@@ -815,6 +868,9 @@ class VanillaRNN:
             x = x[np.newaxis]
             if h0 is not None:
                 h0 = as_float_array("h0", h0, ndim=1, layout="(H,) for one sequence")[np.newaxis]
+        if x.shape[2] != self.input_size:
+            raise ValueError(f"x must have D = input_size = {self.input_size} entries per "
+                             f"timestep; got shape {x.shape[1:] if single else x.shape}")
         h, rnn_cache = rnn_forward(x, h0, self.W_xh, self.W_hh, self.b_h)
         y, output_cache = temporal_affine_forward(h, self.W_hy, self.b_y)
         self._cache = (single, rnn_cache, output_cache)

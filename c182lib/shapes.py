@@ -54,6 +54,16 @@ def conv_output_size(n: int, kernel_size: int, stride: int = 1, padding: int = 0
     return (n + 2 * p - span) // s + 1
 
 
+def bounded_stride(stride: int, padded_length: int) -> int:
+    """``stride``, or ``padded_length`` if that is smaller: the same windows, safe arithmetic.
+
+    A stride at least as long as the padded input leaves one window on that axis, whatever
+    its value, so window positions computed as ``np.arange(n_out) * stride`` are the same with
+    ``padded_length``, which keeps them within int64 (a stride of 10**20 would overflow).
+    """
+    return min(as_int("stride", stride, 1), as_int("padded_length", padded_length, 1))
+
+
 def _as_shape_tuple(name: str, value, lengths: tuple[int, ...], layout: str) -> tuple:
     """``value`` (a tuple, list or 1-D array, e.g. ``x.shape``) as a tuple of allowed length.
 

@@ -426,3 +426,10 @@ def test_layer_matches_torch_over_steps(spatial):
     x = rng.standard_normal(shape)
     np.testing.assert_allclose(ours.forward(x), theirs(torch.tensor(x)).detach().numpy(),
                                rtol=1e-10, atol=1e-12)
+
+
+def test_a_layer_too_large_to_allocate_is_refused():
+    with pytest.raises(ValueError, match="num_features=1000000000 implies"):
+        BatchNorm(10**9)
+    with pytest.raises(ValueError, match="eps must be a finite number"):
+        BatchNorm(3, eps=10**400)

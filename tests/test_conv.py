@@ -133,13 +133,12 @@ def test_corr1d_dtypes():
     assert corr1d([1, 2, 3], [1, 1]).dtype == np.float64
 
 
-F16, F32, F64, LONG = np.float16, np.float32, np.float64, np.longdouble
+F16, F32, F64 = np.float16, np.float32, np.float64
 
 
 @pytest.mark.parametrize(("dtypes", "expected"), [
     ((F32, F32, F32), F32), ((F32, F32, F64), F64), ((F64, F32, F32), F64),
     ((np.int64, F32, F32), F64), ((F16, F16, F16), F16), ((F16, F32, F16), F32),
-    ((LONG, F32, F32), LONG),
 ])
 def test_dtype_is_the_promotion_of_the_arguments_as_documented(dtypes, expected):
     """The module docstring's rule, for every function with more than one array argument."""
@@ -616,3 +615,67 @@ def test_cache_is_a_named_tuple_with_pairs():
     _, cache = conv2d_forward(X4, W4, B4, stride=2, padding=(1, 0))
     assert isinstance(cache, Conv2dCache)
     assert (cache.stride, cache.padding, cache.dilation) == ((2, 2), (1, 0), (1, 1))
+
+
+@pytest.mark.parametrize(("n", "k", "stride", "dilation", "nan_at"), [
+    (8, 3, 2, 1, 7),    # the untiled remainder
+    (10, 2, 4, 1, 3),   # skipped between windows (stride longer than the window)
+    (9, 2, 2, 3, 1),    # a gap of the dilated filter that no window reads
+])
+def test_corr1d_backward_nan_in_a_cell_no_window_reads_stays_out_of_dw(torch, n, k, stride,
+                                                                       dilation, nan_at):
+    rng = np.random.default_rng(n)
+    x, w = rng.standard_normal(n), rng.standard_normal(k)
+    n_out = conv_output_size(n, k, stride, 0, dilation)
+    read = {o * stride + j * dilation for o in range(n_out) for j in range(k)}
+    assert nan_at not in read
+    x[nan_at] = np.nan
+    dy = rng.standard_normal(n_out)
+    dx, dw = corr1d_backward(dy, x, w, stride=stride, dilation=dilation)
+    assert np.isfinite(dw).all() and np.isfinite(dx).all()
+    xt, wt = (torch.tensor(a[None, None], requires_grad=True) for a in (x, w))
+    torch.nn.functional.conv1d(xt, wt, stride=stride, dilation=dilation).backward(
+        torch.tensor(dy[None, None]))
+    np.testing.assert_allclose(dw, wt.grad.numpy()[0, 0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dx, xt.grad.numpy()[0, 0], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(("call", "named"), [
+    (lambda: conv_matrix_1d(10**6, np.ones(3)), "n=1000000"),
+    (lambda: conv_matrix_1d(5, np.ones(3), padding=2**63), "padding=9223372036854775808"),
+    (lambda: conv_matrix_2d((4, 4), np.ones((2, 2)), padding=10**5), "padding=(100000, 100000)"),
+    (lambda: corr1d(np.ones(5), np.ones(3), padding=10**6), "padding=1000000"),
+    (lambda: corr1d_backward(np.ones(5), np.ones(5), np.ones(3), padding=10**6), "padding"),
+    (lambda: corr2d(np.ones((3, 3)), np.ones((2, 2)), padding=10**6), "padding=(1000000, 1000000)"),
+    (lambda: im2col(np.ones((2, 3, 5, 5)), 3, padding=10**6), "padding=(1000000, 1000000)"),
+    (lambda: col2im(np.ones((9, 1)), (1, 1, 10**6, 10**6), 3), "x_shape=(1, 1, 1000000"),
+    (lambda: conv2d_forward(np.ones((2, 3, 5, 5)), np.ones((4, 3, 3, 3)), np.ones(4),
+                            padding=10**6), "padding=(1000000, 1000000)"),
+    (lambda: conv2d_forward_naive(np.ones((2, 3, 5, 5)), np.ones((4, 3, 3, 3)), np.ones(4),
+                                  padding=10**6), "padding=(1000000, 1000000)"),
+    (lambda: conv2d_forward_naive(np.ones((2, 3, 5, 5)), np.ones((4, 3, 3, 3)), np.ones(4),
+                                  padding=200), "implies a loop"),
+])
+def test_sizes_that_cannot_fit_are_refused_before_allocating(call, named):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="implies") as refused:
+            call()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert named in str(refused.value)
+    assert "limit" in str(refused.value)
+    assert peak < 10 << 20
+
+
+@pytest.mark.parametrize("call", [
+    lambda: conv_matrix_2d((4, 4), np.ones((0, 3))),
+    lambda: corr2d(np.ones((4, 4)), np.ones((2, 0))),
+    lambda: conv2d_forward(np.ones((1, 1, 4, 4)), np.ones((1, 1, 0, 2)), np.ones(1)),
+])
+def test_a_kernel_without_rows_or_columns_blames_w(call):
+    with pytest.raises(ValueError, match=r"^w must have KH >= 1 and KW >= 1"):
+        call()

@@ -170,3 +170,49 @@ def test_numerical_gradients_of_every_argument():
     np.testing.assert_allclose(da, (b + 2) * dout, rtol=1e-8, atol=1e-10)
     np.testing.assert_allclose(db, a * dout, rtol=1e-8, atol=1e-10)
     np.testing.assert_array_equal(a, a_before)
+
+
+def _non_contiguous_layouts(a):
+    """``a``'s values in layouts where ``reshape(-1)`` is a copy, not a view."""
+    strided = np.zeros((a.shape[0], 2 * a.shape[1]))
+    strided[:, ::2] = a
+    return {"transposed": np.ascontiguousarray(a.T).T, "Fortran order": np.asfortranarray(a),
+            "sliced": strided[:, ::2]}
+
+
+@pytest.mark.parametrize("layout", ["transposed", "Fortran order", "sliced"])
+def test_non_contiguous_inputs_get_their_true_gradient(layout):
+    # A perturbation written into a reshaped copy would leave f's input alone: zero gradient.
+    rng = np.random.default_rng(11)
+    a, dout = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    x = _non_contiguous_layouts(rng.standard_normal((3, 4)))[layout]
+    assert not x.flags.c_contiguous
+    grad = numerical_gradient(lambda z: np.sum(a * z**2), x)
+    assert rel_error(grad, 2 * a * x) < 1e-8
+    grad = numerical_gradient_array(np.sin, x, dout)
+    assert rel_error(grad, np.cos(x) * dout) < 1e-8
+    (grad_x, grad_a) = numerical_gradients(lambda z, w: z * w, (x, a), dout)
+    assert rel_error(grad_x, a * dout) < 1e-8
+    assert rel_error(grad_a, x * dout) < 1e-8
+
+
+def test_rel_error_near_the_float_limit_is_what_the_docstring_promises():
+    # |a - b| and |a| + |b| overflow here: the entries are scaled first.
+    assert rel_error([1e308], [-1e308]) == 1.0
+    assert rel_error([1.7e308], [1e308]) == pytest.approx(0.7 / 2.7, rel=1e-14)
+    assert rel_error([np.finfo(float).max], [-np.finfo(float).max]) == 1.0
+    assert rel_error([1e308, 1.0], [1e308, 1.0]) == 0.0
+    # The floor eps still applies to tiny entries, scaled or not.
+    assert rel_error([5e-324], [0.0]) == pytest.approx(5e-324 / 1e-12)
+    assert rel_error([3e-12], [1e-12]) == pytest.approx(0.5, rel=1e-14)
+
+
+def test_f_that_is_not_a_function_or_returns_no_numbers_is_named():
+    x = np.ones(3)
+    with pytest.raises(TypeError, match="f must be a function"):
+        numerical_gradient(None, x)
+    for returned in ("abc", 1j, None):
+        with pytest.raises((TypeError, ValueError), match=r"f\(x\)"):
+            numerical_gradient(lambda z, r=returned: r, x)
+    with pytest.raises(TypeError, match=r"args\[1\]"):
+        numerical_gradients(lambda a, b: a * b, (x, x + 1j), x)

@@ -452,3 +452,19 @@ def test_minus_infinity_and_nan_match_torch():
         np.testing.assert_array_equal(out, out_t.numpy())
         rows, cols = maxpool2d_argmax(arr, *args)
         np.testing.assert_array_equal(rows * arr.shape[3] + cols, indices_t.numpy())
+
+
+@pytest.mark.parametrize("forward", [maxpool2d_forward, avgpool2d_forward])
+def test_a_stride_beyond_int64_gives_one_window(forward):
+    # The window arithmetic multiplies index arrays by the stride: it must stay within int64.
+    x = np.random.default_rng(4).standard_normal((2, 3, 5, 6))
+    huge, _ = forward(x, kernel_size=3, stride=10**20, padding=1)
+    plain, _ = forward(x, kernel_size=3, stride=7, padding=1)
+    np.testing.assert_array_equal(huge, plain)
+    rows, cols = maxpool2d_argmax(x, 3, stride=(10**20, 2), padding=1)
+    assert rows.shape == (2, 3, 1, 3)
+
+
+def test_a_kernel_implying_a_huge_padded_input_is_refused():
+    with pytest.raises(ValueError, match=r"padding=\(500000, 500000\).* implies"):
+        maxpool2d_forward(np.ones((1, 1, 4, 4)), kernel_size=10**6, padding=5 * 10**5)

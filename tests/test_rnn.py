@@ -901,3 +901,51 @@ def test_global_norm_is_the_norm_of_all_entries_in_one_vector():
     assert global_norm(arrays) == pytest.approx(np.linalg.norm(flat), rel=1e-15)
     assert global_norm([]) == global_norm([np.zeros(3)]) == 0.0
     assert np.isnan(global_norm([np.array([1.0, np.nan])]))
+
+
+@pytest.mark.parametrize("bad", [np.ones(3) + 1j, np.ones(3, dtype=bool), np.ones(3, np.longdouble),
+                                 ["a", "b"], [[1.0, 2.0], [3.0]]])
+def test_global_norm_refuses_what_is_not_real_naming_the_array(bad):
+    # Converting with dtype=float64 used to drop the imaginary part of complex gradients.
+    with pytest.raises((TypeError, ValueError), match=r"arrays\[1\]"):
+        global_norm([np.ones(2), bad])
+    with pytest.raises(TypeError, match="arrays"):
+        global_norm(np.ones(3))  # a single array: wrap it in a list
+    assert global_norm({"a": np.full(4, 0.5), "b": np.ones(0)}) == pytest.approx(1.0)
+
+
+def test_problem_types_blame_the_output_weights_they_were_given():
+    rng = np.random.default_rng(5)
+    x, x_seq = rng.standard_normal((2, 3)), rng.standard_normal((2, 4, 3))
+    weights = dict(W_xh=rng.standard_normal((4, 3)), W_hh=rng.standard_normal((4, 4)),
+                   b_h=rng.standard_normal(4), W_hy=rng.standard_normal((3, 4)),
+                   b_y=rng.standard_normal(3))
+    for call in (lambda **w: one_to_one(x, **w), lambda **w: one_to_many(x, 2, **w),
+                 lambda **w: many_to_one(x_seq, **w), lambda **w: many_to_many(x_seq, **w)):
+        with pytest.raises(ValueError, match=r"^b_y must have shape \(3,\)"):
+            call(**{**weights, "b_y": np.ones(4)})
+        with pytest.raises(ValueError, match=r"^W_hy must have shape \(O, H\)"):
+            call(**{**weights, "W_hy": np.ones((3, 5))})
+    with pytest.raises(ValueError, match=r"^h0 must have shape \(N, H\)"):
+        one_to_many(x, 2, **weights, h0=np.ones(8))  # not "h_prev", the cell's name for it
+
+
+def test_sizes_and_seeds_that_cannot_work_are_refused_naming_the_argument():
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((2, 3))
+    weights = dict(W_xh=rng.standard_normal((4, 3)), W_hh=rng.standard_normal((4, 4)),
+                   b_h=rng.standard_normal(4), W_hy=rng.standard_normal((3, 4)),
+                   b_y=rng.standard_normal(3))
+    with pytest.raises(ValueError, match="steps=100000000000000000000 implies"):
+        one_to_many(x, 10**20, **weights)
+    with pytest.raises(ValueError, match="hidden_size=1000000 implies a matrix of 1000000 x"):
+        scaled_recurrent_matrix(10**6, 1.0)
+    with pytest.raises(ValueError, match="hidden_size"):
+        VanillaRNN(3, 10**6, 2)
+    with pytest.raises(ValueError, match=r"shape=\(2, 5, 1000000000\) implies"):
+        random_upstream_gradient((2, 5, 10**9))
+    for bad_seed, error in ((-1, ValueError), (1.5, TypeError), (np.float64(2), TypeError)):
+        with pytest.raises(error, match="seed"):
+            scaled_recurrent_matrix(4, 1.0, seed=bad_seed)
+    with pytest.raises(ValueError, match="h must hold tanh hidden states"):
+        hidden_jacobian_norms(np.full((3, 4), np.nan), np.eye(4))

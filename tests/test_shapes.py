@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from c182lib.shapes import conv_output_shape, conv_output_size, conv_param_count, pool_output_size
+from c182lib.shapes import (
+    bounded_stride,
+    conv_output_shape,
+    conv_output_size,
+    conv_param_count,
+    pool_output_size,
+)
 
 SETTINGS = settings(max_examples=200, deadline=None)
 
@@ -204,3 +210,14 @@ def test_a_window_too_large_names_dilation_only_when_there_is_one():
     assert "dilation" not in str(error.value)  # pooling windows have none: no confusing hint
     with pytest.raises(ValueError, match="kernel_size=3 with dilation=3 spans 7 cells"):
         conv_output_size(5, 3, dilation=3)
+
+
+def test_bounded_stride_keeps_the_windows():
+    # Any stride of at least the padded length gives one window, the same as that length.
+    for n, k, p in [(5, 3, 1), (1, 1, 0), (8, 8, 0)]:
+        padded = n + 2 * p
+        for stride in (padded, padded + 1, 10**20):
+            s = bounded_stride(stride, padded)
+            assert s <= padded
+            assert conv_output_size(n, k, s, p) == conv_output_size(n, k, stride, p) == 1
+    assert bounded_stride(2, 10) == 2

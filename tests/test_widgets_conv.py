@@ -139,3 +139,16 @@ def test_without_ipywidgets_returns_the_static_figure(monkeypatch):
     assert isinstance(fig, Figure)
     assert len(patches(fig, "output")) == 3
     assert len(patches(fig, "dropped")) == 1
+
+
+@pytest.mark.parametrize(("settings", "error", "named"), [
+    ({"stride": 1.5}, TypeError, "stride"), ({"dims": 3}, ValueError, "dims"),
+    ({"n": 17}, ValueError, "n"), ({"padding": -1}, ValueError, "padding"),
+    ({"kernel_size": 8}, ValueError, "kernel_size"), ({"show_matrix": 1}, TypeError, "show_matrix"),
+    ({"dilation": True}, TypeError, "dilation"),
+])
+def test_starting_values_are_checked_like_the_library(settings, error, named):
+    # stride=1.5 used to become 1 silently, dims=3 raised a traitlets error, a large n with
+    # the matrix view took over a minute to draw: the sliders' ranges bound every redraw.
+    with pytest.raises(error, match=rf"^{named} must"):
+        conv_explorer(**settings)

@@ -9,8 +9,15 @@ from __future__ import annotations
 
 import html
 
+from c182lib._validate import as_bool, as_int
 from c182lib.figures.conv import conv_explorer_figure, output_size_formula, window_geometry
 from c182lib.widgets import _base
+
+# The sliders' ranges, which the starting values must respect too: within them every redraw
+# takes well under a second (the largest matrix view, 2-D with n = 16 and padding 3, is
+# 484 x 484).
+RANGES = {"n": (1, 16), "kernel_size": (1, 7), "stride": (1, 4), "padding": (0, 3),
+          "dilation": (1, 3)}
 
 
 def _cell_count(count: int, dims: int) -> str:
@@ -61,7 +68,7 @@ def conv_explorer(dims: int = 1, n: int = 7, kernel_size: int = 3, stride: int =
     n : int
         Input length (1-D) or side of the square input (2-D), 1..16.
     kernel_size, stride, padding, dilation : int
-        Starting values of their sliders (1..7, 1..4, 0..3, 1..3).
+        Starting values of their sliders (1..7, 1..4, 0..3, 1..3: `RANGES`).
     show_matrix : bool
         Also draw the explicit convolution matrix.
 
@@ -72,23 +79,40 @@ def conv_explorer(dims: int = 1, n: int = 7, kernel_size: int = 3, stride: int =
         ``"padding"``, ``"dilation"``, ``"show_matrix"``; ``.status`` the output size (or the
         message for an impossible setting), ``.figure`` the drawn figure. Without ipywidgets,
         the static figure for the given values.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a starting value that is not an int (a bool for ``show_matrix``), a ``dims`` other
+        than 1 or 2, or a value outside its slider's range.
     """
+    values = {"dims": as_int("dims", dims), "n": as_int("n", n),
+              "kernel_size": as_int("kernel_size", kernel_size), "stride": as_int("stride", stride),
+              "padding": as_int("padding", padding), "dilation": as_int("dilation", dilation),
+              "show_matrix": as_bool("show_matrix", show_matrix)}
+    if values["dims"] not in (1, 2):
+        raise ValueError(f"dims must be 1 or 2; got {values['dims']}")
+    for name, (low, high) in RANGES.items():
+        if not low <= values[name] <= high:
+            raise ValueError(f"{name} must be between {low} and {high} in the explorer; "
+                             f"got {values[name]}")
     ipywidgets = _base.ipywidgets
     if ipywidgets is None:
-        values = {"dims": dims, "n": n, "kernel_size": kernel_size, "stride": stride,
-                  "padding": padding, "dilation": dilation, "show_matrix": show_matrix}
         return conv_explorer_figure(**values)
 
-    slider = _base.int_slider
+    def slider(name, description):
+        return _base.int_slider(values[name], *RANGES[name], description)
+
     controls = {
-        "dims": ipywidgets.ToggleButtons(options=[("1-D", 1), ("2-D", 2)], value=dims,
+        "dims": ipywidgets.ToggleButtons(options=[("1-D", 1), ("2-D", 2)], value=values["dims"],
                                          description="dims"),
-        "n": slider(n, 1, 16, "input size n"),
-        "kernel_size": slider(kernel_size, 1, 7, "kernel size k"),
-        "stride": slider(stride, 1, 4, "stride s"),
-        "padding": slider(padding, 0, 3, "padding p"),
-        "dilation": slider(dilation, 1, 3, "dilation d"),
-        "show_matrix": ipywidgets.Checkbox(value=show_matrix, description="show matrix"),
+        "n": slider("n", "input size n"),
+        "kernel_size": slider("kernel_size", "kernel size k"),
+        "stride": slider("stride", "stride s"),
+        "padding": slider("padding", "padding p"),
+        "dilation": slider("dilation", "dilation d"),
+        "show_matrix": ipywidgets.Checkbox(value=values["show_matrix"],
+                                           description="show matrix"),
     }
     return _base.build_explorer("Convolution explorer", controls, conv_explorer_figure,
                                 describe_conv)

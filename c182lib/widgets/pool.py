@@ -19,6 +19,7 @@ MAX_SIZE = 8
 MAX_KERNEL = 4
 MAX_STRIDE = 4
 MAX_PADDING = 2
+MAX_SEED = 2**31 - 1  # the range of the explorer's seed box
 TIE_LEVELS = 3  # with ties on, inputs take the values 0, 1, 2 only
 
 
@@ -113,8 +114,11 @@ def pool_explorer(size: int = 6, kernel_size: int = 2, stride: int = 2, padding:
         "ties": as_bool("ties", ties),
         "seed": as_int("seed", seed, 0),
     }
-    if mode not in MODES:
+    if not isinstance(mode, str) or mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}; got {mode!r}")
+    if values["seed"] > MAX_SEED:
+        raise ValueError(f"seed must be at most {MAX_SEED} (the seed box's range); "
+                         f"got {values['seed']}")
     for name, top in (("size", MAX_SIZE), ("kernel_size", MAX_KERNEL), ("stride", MAX_STRIDE),
                       ("padding", MAX_PADDING)):
         if values[name] > top:

@@ -18,6 +18,7 @@ T_RANGE = (2, 200)
 MAX_NORM_EXPONENTS = (-2, 3)  # the threshold slider runs from 10^-2 to 10^3
 # ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ below 1/10 is called vanishing, above 10 exploding.
 VERDICT_FACTOR = 10.0
+MAX_SEED = 2**31 - 1  # the range of the explorer's seed box
 
 
 def _draw(sigma_max, T, clip, max_norm, seed) -> Figure:
@@ -95,6 +96,9 @@ def rnn_gradient_explorer(sigma_max: float = 1.0, T: int = 50, clip: bool = Fals
         if not low <= values[name] <= high:
             raise ValueError(f"{name} must be between {low:g} and {high:g} in the explorer; "
                              f"got {values[name]:g}")
+    if values["seed"] > MAX_SEED:
+        raise ValueError(f"seed must be at most {MAX_SEED} (the seed box's range); "
+                         f"got {values['seed']}")
     title = "Vanishing and exploding gradients through time"
     widgets = _base.ipywidgets
     if widgets is None:
