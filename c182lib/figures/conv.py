@@ -47,6 +47,7 @@ from c182lib.figures._common import (
     SEQUENTIAL_CMAP,
     TAP_COLORS,
     WINDOW_COLOR,
+    describe,
     draw_grid,
     finish_grid_axes,
     format_value,
@@ -236,6 +237,28 @@ def _dropped_note(dropped: int, dropped_padding: int) -> str:
     return note + (f" ({dropped_padding} of them padding)" if dropped_padding else "")
 
 
+def _cells_in_words(geom: WindowGeometry, padded_cells) -> str:
+    """``"x₈, x₉ and 1 padding cell"``: padded cells named by their input symbol (1-based)."""
+    cells = np.asarray(padded_cells, dtype=int)
+    inside = [_sub("x", int(i) - geom.padding + 1) for i in cells
+              if geom.padding <= i < geom.padding + geom.n]
+    pads = len(cells) - len(inside)
+    if pads:
+        inside.append(f"{pads} padding cell" + ("s" if pads > 1 else ""))
+    return inside[0] if len(inside) == 1 else ", ".join(inside[:-1]) + " and " + inside[-1]
+
+
+def _unused_cells_sentence(geom: WindowGeometry) -> str:
+    """What no window reads, in words ("" if every cell is read)."""
+    parts = []
+    if geom.dropped.size:
+        parts.append(f"dropped (the stride does not tile the padded input): "
+                     f"{_cells_in_words(geom, geom.dropped)}")
+    if geom.skipped.size:
+        parts.append(f"skipped by every window: {_cells_in_words(geom, geom.skipped)}")
+    return (" " + "; ".join(parts).capitalize() + ".") if parts else ""
+
+
 # --------------------------------------------------------------------------------------------
 # Sliding window, 1-D
 # --------------------------------------------------------------------------------------------
@@ -262,8 +285,9 @@ def _sliding_1d_size(geom: WindowGeometry, position: int | None) -> tuple[float,
 
 def _draw_sliding_1d(container: FigureBase, geom: WindowGeometry, x: np.ndarray,
                      w: np.ndarray | None, y: np.ndarray | None,
-                     position: int | None) -> None:
-    """Draw the 1-D sliding-window picture into a Figure or SubFigure."""
+                     position: int | None) -> str:
+    """Draw the 1-D sliding-window picture into a Figure or SubFigure; return its text
+    alternative."""
     ax = container.add_subplot()
     p, span = geom.padding, geom.span
     window = None if position is None else geom.taps[position]
@@ -325,6 +349,31 @@ def _draw_sliding_1d(container: FigureBase, geom: WindowGeometry, x: np.ndarray,
                                label="a window (dot = tap)"))
     _role_legend(container, roles, extra)
 
+    if window is None:
+        def name(cell):
+            inside = p <= cell < p + geom.n
+            return _sub("x", int(cell) - p + 1) if inside else "0"
+
+        spans = ["–".join((name(t[0]), name(t[-1]))) if len(t) > 1 else name(t[0])
+                 for t in geom.taps[:8]]
+        more = f", … ({geom.n_out - 8} more)" if geom.n_out > 8 else ""
+        gaps = f", taps {geom.dilation} cells apart" if geom.dilation > 1 else ""
+        shown = (f"every window drawn as a row of dots, one dot per tap; the windows read "
+                 f"{', '.join(spans)}{more}{gaps} (0: padding)" if p else
+                 f"every window drawn as a row of dots, one dot per tap; the windows read "
+                 f"{', '.join(spans)}{more}{gaps}")
+    else:
+        cells = _cells_in_words(geom, window)
+        shown = f"the window of {_sub('y', position + 1)} reads {cells}"
+        if w is not None:
+            shown += " with weights " + ", ".join(format_value(v) for v in w)
+    values = "" if y is None else (" Outputs y = " + ", ".join(format_value(v) for v in y)
+                                   + ".")
+    return (f"1-D sliding window, n = {geom.n}, k = {geom.kernel_size}, stride {geom.stride}, "
+            f"padding {p}, dilation {geom.dilation}: {geom.n_out} output"
+            f"{'s' if geom.n_out != 1 else ''}; {shown}."
+            + values + _unused_cells_sentence(geom))
+
 
 def sliding_window_1d(n: int, kernel_size: int, stride: int = 1, padding: int = 0,
                       dilation: int = 1, position: int | None = None, x=None,
@@ -378,8 +427,7 @@ def sliding_window_1d(n: int, kernel_size: int, stride: int = 1, padding: int = 
         check_shape("w", w, (geom.kernel_size,))
         y = corr1d(x, w, stride=stride, padding=padding, dilation=dilation)
     fig = new_figure(*_sliding_1d_size(geom, position))
-    _draw_sliding_1d(fig, geom, x, w, y, position)
-    return fig
+    return describe(fig, _draw_sliding_1d(fig, geom, x, w, y, position))
 
 
 # --------------------------------------------------------------------------------------------
@@ -419,8 +467,9 @@ def _sliding_2d_size(rows: WindowGeometry, cols: WindowGeometry) -> tuple[float,
 
 
 def _draw_sliding_2d(container: FigureBase, rows: WindowGeometry, cols: WindowGeometry,
-                     position: tuple[int, int] | None) -> None:
-    """Draw the 2-D sliding-window picture (input grid | output grid) into ``container``."""
+                     position: tuple[int, int] | None) -> str:
+    """Draw the 2-D sliding-window picture (input grid | output grid) into ``container``;
+    return its text alternative."""
     ax_in, ax_out = container.subplots(
         1, 2, gridspec_kw={"width_ratios": [cols.padded + 0.6, cols.n_out + 0.6]})
     roles, padding = _roles_2d(rows, cols, position)
@@ -474,6 +523,28 @@ def _draw_sliding_2d(container: FigureBase, rows: WindowGeometry, cols: WindowGe
                     label="window start (stride)")]
     _role_legend(container, roles, extra)
 
+    if position is None:
+        shown = f"a dot marks where each of the {rows.n_out * cols.n_out} windows starts"
+    else:
+        i, j = position
+        shown = (f"the window of {_sub('y', i + 1, j + 1)} covers padded rows "
+                 f"{rows.taps[i][0] + 1}–{rows.taps[i][-1] + 1} and columns "
+                 f"{cols.taps[j][0] + 1}–{cols.taps[j][-1] + 1}")
+    unused = ""
+    if dropped:
+        lines = " and ".join(f"{count} {what}{'s' if count > 1 else ''}" for count, what in
+                             ((rows.dropped.size, "row"), (cols.dropped.size, "column"))
+                             if count)
+        of_padding = f", {dropped_padding} of them padding" if dropped_padding else ""
+        unused = f" {lines} dropped ({dropped} cells{of_padding})."
+    skipped = int((roles == "skipped").sum())
+    if skipped:
+        unused += f" {skipped} cells skipped by every window."
+    return (f"2-D sliding window, input {rows.n} × {cols.n}, k = {setting('kernel_size')}, "
+            f"stride {setting('stride')}, padding {setting('padding')}, dilation "
+            f"{setting('dilation')}: output {rows.n_out} × {cols.n_out} "
+            f"({sizes.replace(chr(10), '; ')}); {shown}." + unused)
+
 
 def sliding_window_2d(input_hw, kernel_size, stride=1, padding=0, dilation=1,
                       position: tuple[int, int] | None = None) -> Figure:
@@ -516,8 +587,7 @@ def sliding_window_2d(input_hw, kernel_size, stride=1, padding=0, dilation=1,
                              f"got {(i, j)}")
         position = (i, j)
     fig = new_figure(*_sliding_2d_size(rows, cols))
-    _draw_sliding_2d(fig, rows, cols, position)
-    return fig
+    return describe(fig, _draw_sliding_2d(fig, rows, cols, position))
 
 
 # --------------------------------------------------------------------------------------------
@@ -564,13 +634,19 @@ class _MatrixParts(NamedTuple):
     acts_on: str            # what W multiplies, for the title
 
 
-def _matrix_panel(container: FigureBase, parts: _MatrixParts, heading: str) -> None:
-    """Draw the matrix into ``container`` with ``heading``, `_matrix_title` and `_tap_legend`."""
+def _matrix_panel(container: FigureBase, parts: _MatrixParts, heading: str) -> str:
+    """Draw the matrix into ``container`` with ``heading``, `_matrix_title` and `_tap_legend`;
+    return its text alternative (the title, and the weights' values)."""
     _draw_matrix(container.add_subplot(), parts.taps, parts.symbols, parts.row_labels,
                  parts.col_labels)
-    container.suptitle(heading + "\n" + _matrix_title(parts.taps, len(parts.symbols),
-                                                       parts.acts_on), fontsize=10)
+    title = _matrix_title(parts.taps, len(parts.symbols), parts.acts_on)
+    container.suptitle(heading + "\n" + title, fontsize=10)
     _tap_legend(container, parts.symbols, parts.kernel.ravel())
+    weights = ", ".join(f"{symbol} = {format_value(value)}"
+                        for symbol, value in zip(parts.symbols, parts.kernel.ravel(),
+                                                 strict=True))
+    return (f"{heading}. {title.replace(chr(10), '; ')}. Each weight lies on its own diagonal "
+            f"band ({weights}); every other entry is zero.")
 
 
 def _draw_matrix(ax: Axes, taps: np.ndarray, symbols: list[str], row_labels: list[str],
@@ -679,9 +755,9 @@ def conv_matrix_figure(n: int, w, stride: int = 1, padding: int = 0, on_padded: 
     """
     parts = _conv_matrix_1d_parts(n, w, stride, padding, dilation, on_padded)
     fig = new_figure(*_matrix_size(*parts.taps.shape))
-    _matrix_panel(fig, parts, f"1-D convolution as a matrix (k = {len(parts.kernel)}, stride "
-                              f"{stride}, padding {padding}, dilation {dilation})")
-    return fig
+    return describe(fig, _matrix_panel(
+        fig, parts, f"1-D convolution as a matrix (k = {len(parts.kernel)}, stride {stride}, "
+                    f"padding {padding}, dilation {dilation})"))
 
 
 def _conv_matrix_2d_parts(input_hw, w, stride, padding, dilation, on_padded) -> _MatrixParts:
@@ -738,9 +814,9 @@ def conv_matrix_2d_figure(input_hw, w, stride=1, padding=0, on_padded: bool = Fa
     parts = _conv_matrix_2d_parts(input_hw, w, stride, padding, dilation, on_padded)
     fig = new_figure(*_matrix_size(*parts.taps.shape))
     kh, kw = parts.kernel.shape
-    _matrix_panel(fig, parts, f"2-D convolution as a matrix (k = {kh} × {kw}, stride {stride}, "
-                              f"padding {padding}, dilation {dilation})")
-    return fig
+    return describe(fig, _matrix_panel(
+        fig, parts, f"2-D convolution as a matrix (k = {kh} × {kw}, stride {stride}, "
+                    f"padding {padding}, dilation {dilation})"))
 
 
 def matrix_density_figure(max_n: int = 32, kernel_size: int = 3,
@@ -803,7 +879,13 @@ def matrix_density_figure(max_n: int = 32, kernel_size: int = 3,
     ax.legend(fontsize=8, loc="upper right")
     ax.set_title(f"Convolution matrices are sparse: density of W for a {k}-tap kernel "
                  f"(stride 1, no padding)", fontsize=10)
-    return fig
+    return describe(fig, f"Log-log plot of the fraction of non-zero entries of the "
+                         f"convolution matrix W against the input side n, for a {k}-tap kernel "
+                         f"(stride 1, no padding): 1-D (circles) follows k / n, 2-D (squares) "
+                         f"(k / n)², counted on the matrices for n = {ns[0]} to {ns[-1]} and "
+                         f"extrapolated (dashed) to n = {extrapolate_to}, where the density is "
+                         f"{k / extrapolate_to:.2g} in 1-D and {(k / extrapolate_to) ** 2:.2g} "
+                         f"in 2-D.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -845,18 +927,18 @@ def conv_explorer_figure(dims: int = 1, n: int = 7, kernel_size: int = 3, stride
         top_size = _sliding_1d_size(geom, None)
 
         def draw_top(container):
-            _draw_sliding_1d(container, geom, np.arange(1.0, geom.n + 1), None, None, None)
+            return _draw_sliding_1d(container, geom, np.arange(1.0, geom.n + 1), None, None,
+                                    None)
     else:
         rows, cols = _geometry_2d(n, kernel_size, stride, padding, dilation)
         top_size = _sliding_2d_size(rows, cols)
 
         def draw_top(container):
-            _draw_sliding_2d(container, rows, cols, (rows.n_out - 1, cols.n_out - 1))
+            return _draw_sliding_2d(container, rows, cols, (rows.n_out - 1, cols.n_out - 1))
 
     if not show_matrix:
         fig = new_figure(*top_size)
-        draw_top(fig)
-        return fig
+        return describe(fig, draw_top(fig))
 
     k = kernel_size
     if dims == 1:
@@ -868,9 +950,10 @@ def conv_explorer_figure(dims: int = 1, n: int = 7, kernel_size: int = 3, stride
     matrix_width, matrix_height = _matrix_size(*parts.taps.shape)
     fig = new_figure(max(top_size[0], matrix_width), top_size[1] + matrix_height)
     top, bottom = fig.subfigures(2, 1, height_ratios=[top_size[1], matrix_height])
-    draw_top(top)
-    _matrix_panel(bottom, parts, "The same convolution as a matrix (kernel 1, 2, 3, ...)")
-    return fig
+    sliding = draw_top(top)
+    matrix = _matrix_panel(bottom, parts, "Below, the same convolution as a matrix (kernel 1, "
+                                          "2, 3, ...)")
+    return describe(fig, f"{sliding} {matrix}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -949,7 +1032,13 @@ def im2col_figure(x=(4, 4), kernel_size=3, stride=1, padding=0) -> Figure:
         f"{source.size} entries copied from {h * w} inputs (each {copies.min()}–{copies.max()}"
         f" times)\nconvolution = (1 × {n_rows} kernel row) @ ({n_rows} × {n_cols} matrix) → "
         f"{rows.n_out} × {cols.n_out} output", fontsize=10)
-    return fig
+    return describe(fig, (
+        f"im2col of a {h} × {w} image (padding {padding}) for a {kh} × {kw} kernel, stride "
+        f"{stride}: the image beside its {n_rows} × {n_cols} im2col matrix, one row per kernel "
+        f"tap and one column per window ({rows.n_out} × {cols.n_out} windows). The "
+        f"{source.size} entries are copies of the {h * w} inputs, each input copied "
+        f"{copies.min()} to {copies.max()} times (the ×m label on each image cell); an entry "
+        f"has the colour of the input it copies, padding zeros are grey and hatched."))
 
 
 def _position_colormap(n_positions: int) -> ListedColormap:
