@@ -28,7 +28,13 @@ from .conv import (
     sliding_window_2d,
     window_geometry,
 )
-from .pool import gradient_source_counts, pool_gradient_routing, pooling_figure
+from .pool import (
+    gradient_source_counts,
+    gradient_spread_sentence,
+    pool_gradient_routing,
+    pooling_figure,
+    stacked_pooling_figure,
+)
 from .rnn import (
     clipped_norm,
     gradient_experiment,
@@ -52,6 +58,7 @@ __all__ = [
     "gradient_experiment",
     "gradient_norms_figure",
     "gradient_source_counts",
+    "gradient_spread_sentence",
     "im2col_figure",
     "matrix_density_figure",
     "new_figure",
@@ -61,6 +68,7 @@ __all__ = [
     "problem_types_figure",
     "sliding_window_1d",
     "sliding_window_2d",
+    "stacked_pooling_figure",
     "unrolled_rnn_figure",
     "window_geometry",
 ]
