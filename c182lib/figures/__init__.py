@@ -37,10 +37,14 @@ from .pool import (
 )
 from .rnn import (
     clipped_norm,
+    gradient_check_figure,
     gradient_experiment,
     gradient_norms_figure,
+    hidden_state_figure,
     problem_types_figure,
+    training_loss_figure,
     unrolled_rnn_figure,
+    vanishing_exploding_figure,
 )
 
 __all__ = [
@@ -55,10 +59,12 @@ __all__ = [
     "conv_matrix_2d_figure",
     "conv_matrix_figure",
     "describe",
+    "gradient_check_figure",
     "gradient_experiment",
     "gradient_norms_figure",
     "gradient_source_counts",
     "gradient_spread_sentence",
+    "hidden_state_figure",
     "im2col_figure",
     "matrix_density_figure",
     "new_figure",
@@ -69,6 +75,8 @@ __all__ = [
     "sliding_window_1d",
     "sliding_window_2d",
     "stacked_pooling_figure",
+    "training_loss_figure",
     "unrolled_rnn_figure",
+    "vanishing_exploding_figure",
     "window_geometry",
 ]
