@@ -58,6 +58,9 @@ from c182lib.shapes import conv_output_size
 
 SKIPPED_COLOR = DROPPED_COLOR + "59"  # the dropped colour at 35 % opacity
 PAD_HATCH = "//"
+# Each unused-cell role has a hatch of its own, so the roles do not rest on colour alone
+# (a dropped padding cell is hatched as dropped).
+_ROLE_HATCHES = {"padding": PAD_HATCH, "dropped": "x", "skipped": ".."}
 MAX_FIGURE_WIDTH = 9.5  # inches: fits a notebook column
 _ROLE_FACES = {
     "input": INPUT_COLOR,
@@ -205,11 +208,14 @@ def _draw_cells(ax: Axes, values, roles: np.ndarray, padding_mask: np.ndarray,
     """`draw_grid` with face colour, hatch and gid taken from each cell's role."""
     roles2d = np.atleast_2d(roles)
     faces = np.vectorize(_ROLE_FACES.get, otypes=[object])(roles2d)
-    hatches = np.where(np.atleast_2d(padding_mask), PAD_HATCH, "")
+    hatches = np.vectorize(lambda role: _ROLE_HATCHES.get(role, ""), otypes=[object])(roles2d)
+    hatches[np.atleast_2d(padding_mask) & (roles2d != "dropped")] = PAD_HATCH
     patches = draw_grid(ax, values, origin=origin, facecolors=faces, hatches=hatches,
                         labels=labels, fontsize=fontsize)
     for patch, role in zip(patches, roles2d.ravel(), strict=True):
         patch.set_gid(role)
+        if role == "window":  # a thick edge as well as the colour
+            patch.set_linewidth(2.0)
     return patches
 
 
@@ -217,7 +223,8 @@ def _role_legend(container: FigureBase, roles, extra=()) -> None:
     """A legend below ``container`` with one entry per role present (in a fixed order)."""
     present = set(np.ravel(roles))
     handles = [Patch(facecolor=_ROLE_FACES[r], edgecolor=BLACK,
-                     hatch=PAD_HATCH if r == "padding" else None, label=_ROLE_LABELS[r])
+                     hatch=_ROLE_HATCHES.get(r), linewidth=2.0 if r == "window" else 0.8,
+                     label=_ROLE_LABELS[r])
                for r in _ROLE_FACES if r in present]
     handles += list(extra)
     # As many columns as fit: an entry is ~0.65 in of handle and spacing plus its label.
