@@ -649,20 +649,19 @@ def hidden_state_figure(h, x=None, y=None, target=None, sequence: int = 0) -> Fi
         raise ValueError(f"h must have shape (T, H) or (N, T, H); got shape {h.shape}")
     T, H = h.shape
 
-    def series(name, values):
-        if values is None:
-            return None
-        values = np.asarray(values, dtype=float)
+    def series(name, given):
+        values = np.asarray(given, dtype=float)
         if values.ndim == 3:
             values = values[sequence]
-        values = values.reshape(values.shape[0], -1)
-        if values.shape != (T, 1):
+        if values.ndim == 0 or values.size != T or values.shape[0] != T:
             raise ValueError(f"{name} must hold one number per step, T = {T} of them; got "
-                             f"shape {np.shape(values)}")
-        return values[:, 0]
+                             f"shape {np.shape(given)}")
+        return values.reshape(T)
 
-    lines = {name: series(name, v) for name, v in (("input", x), ("output", y),
-                                                   ("target", target)) if v is not None}
+    lines = {role: series(name, v) for role, name, v in (("input", "x", x),
+                                                         ("output", "y", y),
+                                                         ("target", "target", target))
+             if v is not None}
     fig = new_figure(min(9.5, max(6.0, 1.8 + 0.5 * T)),
                      (1.8 if lines else 0.0) + min(6.0, 1.2 + 0.28 * H))
     if lines:
