@@ -6,12 +6,15 @@ done here is *where* things are drawn. Cells are unit squares in data coordinate
 `draw_grid`), each patch carries a ``gid`` naming its role so tests can count them:
 
 ``"input"``      an input cell no special role applies to
-``"padding"``    a zero added by the padding (grey, hatched)
-``"window"``     a tap of the highlighted window (orange), or in the all-windows view a marker
+``"padding"``    a zero added by the padding (grey, hatched ``//``)
+``"window"``     a tap of the highlighted window (orange, thick edge), or in the all-windows
+                 view a marker
 ``"dropped"``    a cell after the last window: the remainder the floor in the output-size rule
-                 drops because the stride does not tile the padded input (vermilion)
+                 drops because the stride does not tile the padded input (vermilion,
+                 hatched ``x``)
 ``"skipped"``    a cell before the last window that no tap reads, because the stride is larger
-                 than the window or the dilation gaps line up with the stride (pale vermilion)
+                 than the window or the dilation gaps line up with the stride (pale vermilion,
+                 dotted)
 ``"output"``     an output cell (sky blue)
 
 Other artists: ``"window"`` lines (all-windows view, one per window, a dot per tap),
@@ -523,7 +526,9 @@ def _draw_sliding_2d(container: FigureBase, rows: WindowGeometry, cols: WindowGe
     container.suptitle(
         f"2-D sliding window ({which})\nk = {setting('kernel_size')}, "
         f"stride {setting('stride')}, padding {setting('padding')}, "
-        f"dilation {setting('dilation')}\n{sizes}{_dropped_note(dropped, dropped_padding)}",
+        f"dilation {setting('dilation')}\n{sizes}"
+        # The note on its own line: after the formula it ran past a 6-inch figure's edge.
+        + _dropped_note(dropped, dropped_padding).replace("; ", "\n", 1),
         fontsize=10)
     extra = [Patch(facecolor=OUTPUT_COLOR, edgecolor=BLACK, label="output"),
              Line2D([], [], linestyle="none", marker="o", markersize=3, color=BLACK,
