@@ -381,7 +381,9 @@ def _draw_sliding_1d(container: FigureBase, geom: WindowGeometry, x: np.ndarray,
                                    + ".")
     return (f"1-D sliding window, n = {geom.n}, k = {geom.kernel_size}, stride {geom.stride}, "
             f"padding {p}, dilation {geom.dilation}: {geom.n_out} output"
-            f"{'s' if geom.n_out != 1 else ''}; {shown}."
+            f"{'s' if geom.n_out != 1 else ''} ("
+            + output_size_formula(geom.n, geom.kernel_size, geom.stride, p, geom.dilation)
+            + f"); {shown}."
             + values + _unused_cells_sentence(geom))
 
 
