@@ -389,3 +389,86 @@ def test_average_pool_gradients_that_are_whole_numbers_print_as_such():
     labels = {text.get_text() for ax in fig.axes for text in ax.texts}
     assert not any(label.endswith(".00") and label[:-3].lstrip("-").isdigit()
                    for label in labels), labels
+
+
+# ---------------------------------------------------------------- one window at a time
+@pytest.mark.parametrize(("mode", "cell"), [("max", (0, 0)), ("max", (2, 3)),
+                                            ("average", (1, 2))])
+def test_output_cell_draws_one_window_and_outlines_where_it_lands(mode, cell):
+    x = np.random.default_rng(5).permutation(36).reshape(6, 6) + 1.0
+    fig = pool_gradient_routing(x, kernel_size=3, stride=1, mode=mode, output_cell=cell)
+    drawn = Drawn(fig)
+    i, j = cell
+    (window,) = drawn.patches("window")
+    ox, oy = drawn.origin("input")
+    # The window outline is inset a little inside cells j..j+2, i..i+2.
+    assert int(window.get_x() - ox) == j and int(window.get_y() - oy) == i
+    if mode == "max":
+        (circle,) = drawn.patches("argmax")
+        winner = loop_argmax(x, 3, 1, 0)[cell]
+        assert drawn.circles("argmax", 0) == [winner]
+        expected = {winner}
+    else:
+        assert drawn.patches("argmax") == []
+        expected = {(i + a, j + b) for a in range(3) for b in range(3)}
+    dx_x, dx_y = drawn.origin("dx")
+    outlined = {(round(p.get_y() - dx_y - 0.04), round(p.get_x() - dx_x - 0.04))
+                for p in drawn.patches("selected-dx")}
+    assert outlined == expected
+    (dout_cell,) = drawn.patches("selected-dout")
+    dout_x, dout_y = drawn.origin("dout")
+    assert (round(dout_cell.get_y() - dout_y - 0.04), round(dout_cell.get_x() - dout_x - 0.04)) \
+        == cell
+    # The whole dx is still drawn: every cell some window reaches is labelled.
+    counts = loop_sources(x, 3, 1, 0, mode)
+    labels = drawn.labels("dx", (6, 6))
+    assert ((labels != None) == (counts > 0)).all()  # noqa: E711 (elementwise)
+
+
+def test_output_cell_outside_the_output_names_the_argument():
+    with pytest.raises(ValueError, match="output_cell"):
+        pool_gradient_routing(np.ones((4, 4)), kernel_size=2, stride=2, output_cell=(2, 0))
+
+
+# ---------------------------------------------------------------- stacked vs single pool
+def _loop_first_max(block: np.ndarray) -> tuple[int, int]:
+    best = (0, 0)
+    for r in range(block.shape[0]):
+        for c in range(block.shape[1]):
+            if block[r, c] > block[best]:
+                best = (r, c)
+    return best
+
+
+def _loop_stacked_target(x4: np.ndarray) -> tuple[int, int]:
+    """Cell of a 4x4 block that two stacked 2x2 first-max pools send the gradient to."""
+    maxima = np.array([[x4[2 * a:2 * a + 2, 2 * b:2 * b + 2].max() for b in range(2)]
+                       for a in range(2)])
+    a, b = _loop_first_max(maxima)
+    r, c = _loop_first_max(x4[2 * a:2 * a + 2, 2 * b:2 * b + 2])
+    return 2 * a + r, 2 * b + c
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_stacked_pooling_figure_draws_both_routings(seed):
+    from c182lib.figures.pool import STACKED_TIE_INPUT, stacked_pooling_figure
+
+    rng = np.random.default_rng(seed)
+    x = STACKED_TIE_INPUT if seed == 0 else rng.integers(0, 3, size=(8, 4)).astype(float)
+    dout = rng.normal(size=(x.shape[0] // 4, x.shape[1] // 4)).round(2)
+    drawn = Drawn(stacked_pooling_figure(x, dout))
+    inputs = drawn.patches("input")
+    x0, y0 = min(p.get_x() for p in inputs), min(p.get_y() for p in inputs)
+    for panel, (gid, target) in enumerate((("dx-stacked", _loop_stacked_target),
+                                           ("dx-single", _loop_first_max)), start=1):
+        left = x0 + panel * (x.shape[1] + 2)  # panels side by side, 2 cells apart
+        got = {(round(p.get_y() - y0), round(p.get_x() - left)) for p in drawn.patches(gid)}
+        expected = set()
+        for i in range(x.shape[0] // 4):
+            for j in range(x.shape[1] // 4):
+                r, c = target(x[4 * i:4 * i + 4, 4 * j:4 * j + 4])
+                expected.add((4 * i + r, 4 * j + c))
+        assert got == expected, gid
+    if seed == 0:
+        assert len(drawn.texts("differs")) == 4  # two cells, marked in each dx panel
+        assert "different routing" in drawn.title()

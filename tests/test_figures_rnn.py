@@ -254,3 +254,99 @@ def test_gradient_figure_rejects_bad_arguments(kwargs, error, name):
 def test_gradient_figures_render():
     rnn_figures.gradient_norms_figure(clip=1.0).savefig(io.BytesIO(), format="png")
     rnn_figures.gradient_norms_figure(loss="every", T=200).savefig(io.BytesIO(), format="png")
+
+
+# ------------------------------------------------------ the static stand-in of 10's explorer
+def test_vanishing_exploding_figure_plots_the_ratio_over_sigma():
+    sweep, T, hidden = (0.6, 1.0, 1.4), 12, 5
+    fig = rnn_figures.vanishing_exploding_figure(scales=(0.6, 1.4), T=T, hidden_size=hidden,
+                                                 sweep=sweep, seed=2)
+    ax_time, ax_sweep = fig.axes[:2]
+    (ratio_line,) = _lines(ax_sweep, "ratio")
+    (bound_line,) = _lines(ax_sweep, "ratio-bound")
+    expected = []
+    for sigma in sweep:
+        norms = _reference_norms(sigma, T, hidden, 2, 0.01)
+        expected.append(norms[1] / norms[T])
+    np.testing.assert_allclose(ratio_line.get_xdata(), sweep)
+    np.testing.assert_allclose(ratio_line.get_ydata(), expected, rtol=1e-10)
+    np.testing.assert_allclose(bound_line.get_ydata(), np.array(sweep) ** (T - 1),
+                               rtol=1e-12)
+    assert np.all(ratio_line.get_ydata() <= bound_line.get_ydata() * (1 + 1e-10))
+    assert len(_lines(ax_time, "norms")) == 2 == len(_lines(ax_time, "bound"))
+    bands = {p.get_gid() for p in ax_sweep.patches}
+    assert {"vanishing", "exploding"} <= bands
+    assert all(p.get_hatch() for p in ax_sweep.patches if p.get_gid() in bands)
+
+
+def test_vanishing_exploding_figure_bad_sweep():
+    with pytest.raises(ValueError, match="sweep"):
+        rnn_figures.vanishing_exploding_figure(sweep=(1.0,))
+    with pytest.raises(ValueError, match="sweep"):
+        rnn_figures.vanishing_exploding_figure(sweep=(1.0, -2.0))
+
+
+def test_gradient_norm_lines_have_a_marker_each():
+    fig = rnn_figures.gradient_norms_figure((0.5, 0.9, 1.1), T=10, hidden_size=4)
+    markers = [line.get_marker() for line in _lines(fig.axes[0], "norms")]
+    assert len(set(markers)) == 3
+
+
+# ------------------------------------------------------------------- 11's figures
+def test_hidden_state_figure_shows_h_as_units_by_steps():
+    rng = np.random.default_rng(3)
+    h = np.tanh(rng.normal(size=(2, 7, 4)))
+    x, y = rng.normal(size=(2, 7, 1)), rng.normal(size=(2, 7, 1))
+    fig = rnn_figures.hidden_state_figure(h, x=x, y=y, sequence=1)
+    (image,) = [im for ax in fig.axes for im in ax.get_images() if im.get_gid() == "hidden"]
+    np.testing.assert_array_equal(image.get_array(), h[1].T)
+    assert image.get_clim() == (-1, 1)
+    seq_ax = fig.axes[0]
+    (input_line,) = _lines(seq_ax, "input")
+    (output_line,) = _lines(seq_ax, "output")
+    np.testing.assert_array_equal(input_line.get_xdata(), np.arange(1, 8))
+    np.testing.assert_array_equal(input_line.get_ydata(), x[1, :, 0])
+    np.testing.assert_array_equal(output_line.get_ydata(), y[1, :, 0])
+    assert input_line.get_marker() != output_line.get_marker()
+    labels = [t.get_text() for t in fig.axes[1].texts]
+    assert len(labels) == 28 and labels[0] == f"{h[1, 0, 0]:.1f}"
+
+
+def test_hidden_state_figure_bad_input():
+    with pytest.raises(ValueError, match="h must"):
+        rnn_figures.hidden_state_figure(np.zeros(5))
+    with pytest.raises(ValueError, match="x must"):
+        rnn_figures.hidden_state_figure(np.zeros((5, 3)), x=np.zeros(4))
+    with pytest.raises(ValueError, match="sequence"):
+        rnn_figures.hidden_state_figure(np.zeros((2, 5, 3)), sequence=2)
+
+
+def test_training_loss_figure_plots_the_history_in_step_order():
+    history = {100: 0.02, 0: 1.5, 50: 0.1}
+    fig = rnn_figures.training_loss_figure(history, baseline=1.1)
+    (ax,) = fig.axes
+    (line,) = _lines(ax, "loss")
+    np.testing.assert_array_equal(line.get_xdata(), [0, 50, 100])
+    np.testing.assert_array_equal(line.get_ydata(), [1.5, 0.1, 0.02])
+    (baseline,) = _lines(ax, "baseline")
+    assert baseline.get_ydata()[0] == 1.1 and baseline.get_linestyle() == "--"
+    assert ax.get_yscale() == "log"
+    with pytest.raises(ValueError, match="losses"):
+        rnn_figures.training_loss_figure([1.0, 0.0])
+
+
+def test_gradient_check_figure_marks_failures_by_hatch_and_label():
+    errors = {"x": 1e-10, "W_hh": 0.3, "b_h": 0.0}
+    fig = rnn_figures.gradient_check_figure(errors, tolerance=1e-7)
+    (ax,) = fig.axes
+    gids = [bar.get_gid() for bar in ax.patches if bar.get_gid() in ("pass", "fail")]
+    assert gids == ["pass", "fail", "pass"]
+    fail = next(bar for bar in ax.patches if bar.get_gid() == "fail")
+    assert fail.get_hatch() and fail.get_height() == pytest.approx(0.3)
+    assert [t.get_text() for t in ax.texts if t.get_text() in ("pass", "FAIL")] == [
+        "pass", "FAIL", "pass"]
+    (tolerance,) = _lines(ax, "tolerance")
+    assert tolerance.get_ydata()[0] == 1e-7
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["dx", "dW_hh", "db_h"]
+    with pytest.raises(TypeError, match="errors"):
+        rnn_figures.gradient_check_figure({})

@@ -28,13 +28,23 @@ from .conv import (
     sliding_window_2d,
     window_geometry,
 )
-from .pool import gradient_source_counts, pool_gradient_routing, pooling_figure
+from .pool import (
+    gradient_source_counts,
+    gradient_spread_sentence,
+    pool_gradient_routing,
+    pooling_figure,
+    stacked_pooling_figure,
+)
 from .rnn import (
     clipped_norm,
+    gradient_check_figure,
     gradient_experiment,
     gradient_norms_figure,
+    hidden_state_figure,
     problem_types_figure,
+    training_loss_figure,
     unrolled_rnn_figure,
+    vanishing_exploding_figure,
 )
 
 __all__ = [
@@ -49,9 +59,12 @@ __all__ = [
     "conv_matrix_2d_figure",
     "conv_matrix_figure",
     "describe",
+    "gradient_check_figure",
     "gradient_experiment",
     "gradient_norms_figure",
     "gradient_source_counts",
+    "gradient_spread_sentence",
+    "hidden_state_figure",
     "im2col_figure",
     "matrix_density_figure",
     "new_figure",
@@ -61,6 +74,9 @@ __all__ = [
     "problem_types_figure",
     "sliding_window_1d",
     "sliding_window_2d",
+    "stacked_pooling_figure",
+    "training_loss_figure",
     "unrolled_rnn_figure",
+    "vanishing_exploding_figure",
     "window_geometry",
 ]

@@ -12,7 +12,7 @@ import io
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.colors import ListedColormap
+from matplotlib.colors import ListedColormap, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
@@ -100,6 +100,23 @@ def artists_with_gid(figure: Figure, gid: str) -> list:
     """
     return [artist for ax in figure.axes for artist in ax.get_children()
             if artist.get_gid() == gid]
+
+
+def relative_luminance(color) -> float:
+    """WCAG 2.1 relative luminance of ``color`` (any matplotlib colour; alpha ignored)."""
+    channels = np.array(to_rgb(color))
+    linear = np.where(channels <= 0.04045, channels / 12.92, ((channels + 0.055) / 1.055) ** 2.4)
+    return float(linear @ [0.2126, 0.7152, 0.0722])
+
+
+def contrast_ratio(foreground, background) -> float:
+    """WCAG 2.1 contrast ratio ``(L1 + 0.05) / (L2 + 0.05)`` of two colours, 1 to 21.
+
+    AA asks for at least 4.5 for normal text and 3 for large text and graphics.
+    """
+    lighter, darker = sorted((relative_luminance(foreground), relative_luminance(background)),
+                             reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
 
 
 def tap_colormap(n_taps: int) -> ListedColormap:

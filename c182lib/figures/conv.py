@@ -6,12 +6,15 @@ done here is *where* things are drawn. Cells are unit squares in data coordinate
 `draw_grid`), each patch carries a ``gid`` naming its role so tests can count them:
 
 ``"input"``      an input cell no special role applies to
-``"padding"``    a zero added by the padding (grey, hatched)
-``"window"``     a tap of the highlighted window (orange), or in the all-windows view a marker
+``"padding"``    a zero added by the padding (grey, hatched ``//``)
+``"window"``     a tap of the highlighted window (orange, thick edge), or in the all-windows
+                 view a marker
 ``"dropped"``    a cell after the last window: the remainder the floor in the output-size rule
-                 drops because the stride does not tile the padded input (vermilion)
+                 drops because the stride does not tile the padded input (vermilion,
+                 hatched ``x``)
 ``"skipped"``    a cell before the last window that no tap reads, because the stride is larger
-                 than the window or the dilation gaps line up with the stride (pale vermilion)
+                 than the window or the dilation gaps line up with the stride (pale vermilion,
+                 dotted)
 ``"output"``     an output cell (sky blue)
 
 Other artists: ``"window"`` lines (all-windows view, one per window, a dot per tap),
@@ -47,6 +50,7 @@ from c182lib.figures._common import (
     SEQUENTIAL_CMAP,
     TAP_COLORS,
     WINDOW_COLOR,
+    describe,
     draw_grid,
     finish_grid_axes,
     format_value,
@@ -57,6 +61,9 @@ from c182lib.shapes import conv_output_size
 
 SKIPPED_COLOR = DROPPED_COLOR + "59"  # the dropped colour at 35 % opacity
 PAD_HATCH = "//"
+# Each unused-cell role has a hatch of its own, so the roles do not rest on colour alone
+# (a dropped padding cell is hatched as dropped).
+_ROLE_HATCHES = {"padding": PAD_HATCH, "dropped": "x", "skipped": ".."}
 MAX_FIGURE_WIDTH = 9.5  # inches: fits a notebook column
 _ROLE_FACES = {
     "input": INPUT_COLOR,
@@ -204,11 +211,14 @@ def _draw_cells(ax: Axes, values, roles: np.ndarray, padding_mask: np.ndarray,
     """`draw_grid` with face colour, hatch and gid taken from each cell's role."""
     roles2d = np.atleast_2d(roles)
     faces = np.vectorize(_ROLE_FACES.get, otypes=[object])(roles2d)
-    hatches = np.where(np.atleast_2d(padding_mask), PAD_HATCH, "")
+    hatches = np.vectorize(lambda role: _ROLE_HATCHES.get(role, ""), otypes=[object])(roles2d)
+    hatches[np.atleast_2d(padding_mask) & (roles2d != "dropped")] = PAD_HATCH
     patches = draw_grid(ax, values, origin=origin, facecolors=faces, hatches=hatches,
                         labels=labels, fontsize=fontsize)
     for patch, role in zip(patches, roles2d.ravel(), strict=True):
         patch.set_gid(role)
+        if role == "window":  # a thick edge as well as the colour
+            patch.set_linewidth(2.0)
     return patches
 
 
@@ -216,7 +226,8 @@ def _role_legend(container: FigureBase, roles, extra=()) -> None:
     """A legend below ``container`` with one entry per role present (in a fixed order)."""
     present = set(np.ravel(roles))
     handles = [Patch(facecolor=_ROLE_FACES[r], edgecolor=BLACK,
-                     hatch=PAD_HATCH if r == "padding" else None, label=_ROLE_LABELS[r])
+                     hatch=_ROLE_HATCHES.get(r), linewidth=2.0 if r == "window" else 0.8,
+                     label=_ROLE_LABELS[r])
                for r in _ROLE_FACES if r in present]
     handles += list(extra)
     # As many columns as fit: an entry is ~0.65 in of handle and spacing plus its label.
@@ -234,6 +245,28 @@ def _dropped_note(dropped: int, dropped_padding: int) -> str:
     cells = "cell" if dropped == 1 else "cells"
     note = f"; {dropped} {cells} dropped"
     return note + (f" ({dropped_padding} of them padding)" if dropped_padding else "")
+
+
+def _cells_in_words(geom: WindowGeometry, padded_cells) -> str:
+    """``"x₈, x₉ and 1 padding cell"``: padded cells named by their input symbol (1-based)."""
+    cells = np.asarray(padded_cells, dtype=int)
+    inside = [_sub("x", int(i) - geom.padding + 1) for i in cells
+              if geom.padding <= i < geom.padding + geom.n]
+    pads = len(cells) - len(inside)
+    if pads:
+        inside.append(f"{pads} padding cell" + ("s" if pads > 1 else ""))
+    return inside[0] if len(inside) == 1 else ", ".join(inside[:-1]) + " and " + inside[-1]
+
+
+def _unused_cells_sentence(geom: WindowGeometry) -> str:
+    """What no window reads, in words ("" if every cell is read)."""
+    parts = []
+    if geom.dropped.size:
+        parts.append(f"dropped (the stride does not tile the padded input): "
+                     f"{_cells_in_words(geom, geom.dropped)}")
+    if geom.skipped.size:
+        parts.append(f"skipped by every window: {_cells_in_words(geom, geom.skipped)}")
+    return (" " + "; ".join(parts).capitalize() + ".") if parts else ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -262,8 +295,9 @@ def _sliding_1d_size(geom: WindowGeometry, position: int | None) -> tuple[float,
 
 def _draw_sliding_1d(container: FigureBase, geom: WindowGeometry, x: np.ndarray,
                      w: np.ndarray | None, y: np.ndarray | None,
-                     position: int | None) -> None:
-    """Draw the 1-D sliding-window picture into a Figure or SubFigure."""
+                     position: int | None) -> str:
+    """Draw the 1-D sliding-window picture into a Figure or SubFigure; return its text
+    alternative."""
     ax = container.add_subplot()
     p, span = geom.padding, geom.span
     window = None if position is None else geom.taps[position]
@@ -325,6 +359,33 @@ def _draw_sliding_1d(container: FigureBase, geom: WindowGeometry, x: np.ndarray,
                                label="a window (dot = tap)"))
     _role_legend(container, roles, extra)
 
+    if window is None:
+        def name(cell):
+            inside = p <= cell < p + geom.n
+            return _sub("x", int(cell) - p + 1) if inside else "0"
+
+        spans = ["–".join((name(t[0]), name(t[-1]))) if len(t) > 1 else name(t[0])
+                 for t in geom.taps[:8]]
+        more = f", … ({geom.n_out - 8} more)" if geom.n_out > 8 else ""
+        gaps = f", taps {geom.dilation} cells apart" if geom.dilation > 1 else ""
+        shown = (f"every window drawn as a row of dots, one dot per tap; the windows read "
+                 f"{', '.join(spans)}{more}{gaps} (0: padding)" if p else
+                 f"every window drawn as a row of dots, one dot per tap; the windows read "
+                 f"{', '.join(spans)}{more}{gaps}")
+    else:
+        cells = _cells_in_words(geom, window)
+        shown = f"the window of {_sub('y', position + 1)} reads {cells}"
+        if w is not None:
+            shown += " with weights " + ", ".join(format_value(v) for v in w)
+    values = "" if y is None else (" Outputs y = " + ", ".join(format_value(v) for v in y)
+                                   + ".")
+    return (f"1-D sliding window, n = {geom.n}, k = {geom.kernel_size}, stride {geom.stride}, "
+            f"padding {p}, dilation {geom.dilation}: {geom.n_out} output"
+            f"{'s' if geom.n_out != 1 else ''} ("
+            + output_size_formula(geom.n, geom.kernel_size, geom.stride, p, geom.dilation)
+            + f"); {shown}."
+            + values + _unused_cells_sentence(geom))
+
 
 def sliding_window_1d(n: int, kernel_size: int, stride: int = 1, padding: int = 0,
                       dilation: int = 1, position: int | None = None, x=None,
@@ -378,8 +439,7 @@ def sliding_window_1d(n: int, kernel_size: int, stride: int = 1, padding: int = 
         check_shape("w", w, (geom.kernel_size,))
         y = corr1d(x, w, stride=stride, padding=padding, dilation=dilation)
     fig = new_figure(*_sliding_1d_size(geom, position))
-    _draw_sliding_1d(fig, geom, x, w, y, position)
-    return fig
+    return describe(fig, _draw_sliding_1d(fig, geom, x, w, y, position))
 
 
 # --------------------------------------------------------------------------------------------
@@ -419,8 +479,9 @@ def _sliding_2d_size(rows: WindowGeometry, cols: WindowGeometry) -> tuple[float,
 
 
 def _draw_sliding_2d(container: FigureBase, rows: WindowGeometry, cols: WindowGeometry,
-                     position: tuple[int, int] | None) -> None:
-    """Draw the 2-D sliding-window picture (input grid | output grid) into ``container``."""
+                     position: tuple[int, int] | None) -> str:
+    """Draw the 2-D sliding-window picture (input grid | output grid) into ``container``;
+    return its text alternative."""
     ax_in, ax_out = container.subplots(
         1, 2, gridspec_kw={"width_ratios": [cols.padded + 0.6, cols.n_out + 0.6]})
     roles, padding = _roles_2d(rows, cols, position)
@@ -467,12 +528,36 @@ def _draw_sliding_2d(container: FigureBase, rows: WindowGeometry, cols: WindowGe
     container.suptitle(
         f"2-D sliding window ({which})\nk = {setting('kernel_size')}, "
         f"stride {setting('stride')}, padding {setting('padding')}, "
-        f"dilation {setting('dilation')}\n{sizes}{_dropped_note(dropped, dropped_padding)}",
+        f"dilation {setting('dilation')}\n{sizes}"
+        # The note on its own line: after the formula it ran past a 6-inch figure's edge.
+        + _dropped_note(dropped, dropped_padding).replace("; ", "\n", 1),
         fontsize=10)
     extra = [Patch(facecolor=OUTPUT_COLOR, edgecolor=BLACK, label="output"),
              Line2D([], [], linestyle="none", marker="o", markersize=3, color=BLACK,
                     label="window start (stride)")]
     _role_legend(container, roles, extra)
+
+    if position is None:
+        shown = f"a dot marks where each of the {rows.n_out * cols.n_out} windows starts"
+    else:
+        i, j = position
+        shown = (f"the window of {_sub('y', i + 1, j + 1)} covers padded rows "
+                 f"{rows.taps[i][0] + 1}–{rows.taps[i][-1] + 1} and columns "
+                 f"{cols.taps[j][0] + 1}–{cols.taps[j][-1] + 1}")
+    unused = ""
+    if dropped:
+        lines = " and ".join(f"{count} {what}{'s' if count > 1 else ''}" for count, what in
+                             ((rows.dropped.size, "row"), (cols.dropped.size, "column"))
+                             if count)
+        of_padding = f", {dropped_padding} of them padding" if dropped_padding else ""
+        unused = f" {lines} dropped ({dropped} cells{of_padding})."
+    skipped = int((roles == "skipped").sum())
+    if skipped:
+        unused += f" {skipped} cells skipped by every window."
+    return (f"2-D sliding window, input {rows.n} × {cols.n}, k = {setting('kernel_size')}, "
+            f"stride {setting('stride')}, padding {setting('padding')}, dilation "
+            f"{setting('dilation')}: output {rows.n_out} × {cols.n_out} "
+            f"({sizes.replace(chr(10), '; ')}); {shown}." + unused)
 
 
 def sliding_window_2d(input_hw, kernel_size, stride=1, padding=0, dilation=1,
@@ -516,8 +601,7 @@ def sliding_window_2d(input_hw, kernel_size, stride=1, padding=0, dilation=1,
                              f"got {(i, j)}")
         position = (i, j)
     fig = new_figure(*_sliding_2d_size(rows, cols))
-    _draw_sliding_2d(fig, rows, cols, position)
-    return fig
+    return describe(fig, _draw_sliding_2d(fig, rows, cols, position))
 
 
 # --------------------------------------------------------------------------------------------
@@ -564,13 +648,19 @@ class _MatrixParts(NamedTuple):
     acts_on: str            # what W multiplies, for the title
 
 
-def _matrix_panel(container: FigureBase, parts: _MatrixParts, heading: str) -> None:
-    """Draw the matrix into ``container`` with ``heading``, `_matrix_title` and `_tap_legend`."""
+def _matrix_panel(container: FigureBase, parts: _MatrixParts, heading: str) -> str:
+    """Draw the matrix into ``container`` with ``heading``, `_matrix_title` and `_tap_legend`;
+    return its text alternative (the title, and the weights' values)."""
     _draw_matrix(container.add_subplot(), parts.taps, parts.symbols, parts.row_labels,
                  parts.col_labels)
-    container.suptitle(heading + "\n" + _matrix_title(parts.taps, len(parts.symbols),
-                                                       parts.acts_on), fontsize=10)
+    title = _matrix_title(parts.taps, len(parts.symbols), parts.acts_on)
+    container.suptitle(heading + "\n" + title, fontsize=10)
     _tap_legend(container, parts.symbols, parts.kernel.ravel())
+    weights = ", ".join(f"{symbol} = {format_value(value)}"
+                        for symbol, value in zip(parts.symbols, parts.kernel.ravel(),
+                                                 strict=True))
+    return (f"{heading}. {title.replace(chr(10), '; ')}. Each weight lies on its own diagonal "
+            f"band ({weights}); every other entry is zero.")
 
 
 def _draw_matrix(ax: Axes, taps: np.ndarray, symbols: list[str], row_labels: list[str],
@@ -679,9 +769,9 @@ def conv_matrix_figure(n: int, w, stride: int = 1, padding: int = 0, on_padded: 
     """
     parts = _conv_matrix_1d_parts(n, w, stride, padding, dilation, on_padded)
     fig = new_figure(*_matrix_size(*parts.taps.shape))
-    _matrix_panel(fig, parts, f"1-D convolution as a matrix (k = {len(parts.kernel)}, stride "
-                              f"{stride}, padding {padding}, dilation {dilation})")
-    return fig
+    return describe(fig, _matrix_panel(
+        fig, parts, f"1-D convolution as a matrix (k = {len(parts.kernel)}, stride {stride}, "
+                    f"padding {padding}, dilation {dilation})"))
 
 
 def _conv_matrix_2d_parts(input_hw, w, stride, padding, dilation, on_padded) -> _MatrixParts:
@@ -738,9 +828,9 @@ def conv_matrix_2d_figure(input_hw, w, stride=1, padding=0, on_padded: bool = Fa
     parts = _conv_matrix_2d_parts(input_hw, w, stride, padding, dilation, on_padded)
     fig = new_figure(*_matrix_size(*parts.taps.shape))
     kh, kw = parts.kernel.shape
-    _matrix_panel(fig, parts, f"2-D convolution as a matrix (k = {kh} × {kw}, stride {stride}, "
-                              f"padding {padding}, dilation {dilation})")
-    return fig
+    return describe(fig, _matrix_panel(
+        fig, parts, f"2-D convolution as a matrix (k = {kh} × {kw}, stride {stride}, "
+                    f"padding {padding}, dilation {dilation})"))
 
 
 def matrix_density_figure(max_n: int = 32, kernel_size: int = 3,
@@ -803,7 +893,13 @@ def matrix_density_figure(max_n: int = 32, kernel_size: int = 3,
     ax.legend(fontsize=8, loc="upper right")
     ax.set_title(f"Convolution matrices are sparse: density of W for a {k}-tap kernel "
                  f"(stride 1, no padding)", fontsize=10)
-    return fig
+    return describe(fig, f"Log-log plot of the fraction of non-zero entries of the "
+                         f"convolution matrix W against the input side n, for a {k}-tap kernel "
+                         f"(stride 1, no padding): 1-D (circles) follows k / n, 2-D (squares) "
+                         f"(k / n)², counted on the matrices for n = {ns[0]} to {ns[-1]} and "
+                         f"extrapolated (dashed) to n = {extrapolate_to}, where the density is "
+                         f"{k / extrapolate_to:.2g} in 1-D and {(k / extrapolate_to) ** 2:.2g} "
+                         f"in 2-D.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -845,18 +941,18 @@ def conv_explorer_figure(dims: int = 1, n: int = 7, kernel_size: int = 3, stride
         top_size = _sliding_1d_size(geom, None)
 
         def draw_top(container):
-            _draw_sliding_1d(container, geom, np.arange(1.0, geom.n + 1), None, None, None)
+            return _draw_sliding_1d(container, geom, np.arange(1.0, geom.n + 1), None, None,
+                                    None)
     else:
         rows, cols = _geometry_2d(n, kernel_size, stride, padding, dilation)
         top_size = _sliding_2d_size(rows, cols)
 
         def draw_top(container):
-            _draw_sliding_2d(container, rows, cols, (rows.n_out - 1, cols.n_out - 1))
+            return _draw_sliding_2d(container, rows, cols, (rows.n_out - 1, cols.n_out - 1))
 
     if not show_matrix:
         fig = new_figure(*top_size)
-        draw_top(fig)
-        return fig
+        return describe(fig, draw_top(fig))
 
     k = kernel_size
     if dims == 1:
@@ -868,9 +964,10 @@ def conv_explorer_figure(dims: int = 1, n: int = 7, kernel_size: int = 3, stride
     matrix_width, matrix_height = _matrix_size(*parts.taps.shape)
     fig = new_figure(max(top_size[0], matrix_width), top_size[1] + matrix_height)
     top, bottom = fig.subfigures(2, 1, height_ratios=[top_size[1], matrix_height])
-    draw_top(top)
-    _matrix_panel(bottom, parts, "The same convolution as a matrix (kernel 1, 2, 3, ...)")
-    return fig
+    sliding = draw_top(top)
+    matrix = _matrix_panel(bottom, parts, "Below, the same convolution as a matrix (kernel 1, "
+                                          "2, 3, ...)")
+    return describe(fig, f"{sliding} {matrix}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -949,7 +1046,13 @@ def im2col_figure(x=(4, 4), kernel_size=3, stride=1, padding=0) -> Figure:
         f"{source.size} entries copied from {h * w} inputs (each {copies.min()}–{copies.max()}"
         f" times)\nconvolution = (1 × {n_rows} kernel row) @ ({n_rows} × {n_cols} matrix) → "
         f"{rows.n_out} × {cols.n_out} output", fontsize=10)
-    return fig
+    return describe(fig, (
+        f"im2col of a {h} × {w} image (padding {padding}) for a {kh} × {kw} kernel, stride "
+        f"{stride}: the image beside its {n_rows} × {n_cols} im2col matrix, one row per kernel "
+        f"tap and one column per window ({rows.n_out} × {cols.n_out} windows). The "
+        f"{source.size} entries are copies of the {h * w} inputs, each input copied "
+        f"{copies.min()} to {copies.max()} times (the ×m label on each image cell); an entry "
+        f"has the colour of the input it copies, padding zeros are grey and hatched."))
 
 
 def _position_colormap(n_positions: int) -> ListedColormap:

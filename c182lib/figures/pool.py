@@ -46,6 +46,7 @@ from c182lib.figures._common import (
     PURPLE,
     SKY_BLUE,
     YELLOW,
+    describe,
     draw_grid,
     finish_grid_axes,
     format_value,
@@ -236,14 +237,16 @@ def _label_fontsize(cell_inches: float) -> float:
 
 
 def _draw_input(ax: Axes, pooling: _Pooling, origin: tuple[float, float], fill_windows: bool,
-                fontsize: float) -> None:
-    """Padded input with pad/dropped cells marked and every window outlined in its colour."""
+                fontsize: float, windows=None) -> None:
+    """Padded input with pad/dropped cells marked and every window (or only those in
+    ``windows``) outlined in its colour."""
+    windows = list(pooling.windows()) if windows is None else windows
     hp, wp = pooling.padded_shape
     is_pad = pooling.is_pad
     faces = np.full((hp, wp), INPUT_COLOR, dtype=object)
     roles = np.full((hp, wp), "input", dtype=object)
     if fill_windows:
-        for i, j in pooling.windows():
+        for i, j in windows:
             faces[pooling.window_slice(i, j)] = window_color(i, j) + _FILL_ALPHA
     dropped = (pooling.coverage == 0) & ~is_pad
     faces[dropped] = DROPPED_COLOR + _FILL_ALPHA
@@ -259,7 +262,7 @@ def _draw_input(ax: Axes, pooling: _Pooling, origin: tuple[float, float], fill_w
         if role in _HATCH_COLORS:
             cell.set_hatchcolor(_HATCH_COLORS[role])
     x0, y0 = origin
-    for i, j in pooling.windows():
+    for i, j in windows:
         # Staggered insets keep the edges of overlapping windows apart.
         inset = 0.05 + 0.07 * ((i + j) % 3)
         rows, cols = pooling.window_slice(i, j)
@@ -270,7 +273,8 @@ def _draw_input(ax: Axes, pooling: _Pooling, origin: tuple[float, float], fill_w
                                 edgecolor=window_color(i, j), linewidth=2.2, gid="window"))
 
 
-def _mark_argmax(ax: Axes, pooling: _Pooling, origin: tuple[float, float]) -> None:
+def _mark_argmax(ax: Axes, pooling: _Pooling, origin: tuple[float, float],
+                 windows=None) -> None:
     """Circle each window's arg-max (solid) and the entries tied with it (dashed).
 
     The winner is the first maximum in row-major window order: the cell the gradient goes to.
@@ -288,7 +292,7 @@ def _mark_argmax(ax: Axes, pooling: _Pooling, origin: tuple[float, float]) -> No
                              linewidth=1.8 if solid else 1.3,
                              linestyle="solid" if solid else (0, (2, 1.5)), gid=gid))
 
-    for i, j in pooling.windows():
+    for i, j in pooling.windows() if windows is None else windows:
         r, c = pooling.argmax_cells[i, j] + pooling.p
         circle(r, c, window_color(i, j), "argmax")
         for tr, tc in pooling.tied_cells(i, j):
@@ -387,7 +391,51 @@ def pooling_figure(x=None, kernel_size=2, stride=None, padding: int = 0,
     if mode == "max":
         _mark_argmax(panels.ax, pooling, at_input)
     _draw_windowed_values(panels.ax, pooling, pooling.out, "output", at_output, fontsize)
-    return _finish(panels, pooling, legend)
+    fig = _finish(panels, pooling, legend)
+    shown = ("each window's maximum circled (ties dashed)" if mode == "max"
+             else "each output the mean of its window")
+    return describe(fig, f"{pooling.title().splitlines()[0]}. The input with each window "
+                         f"outlined in its own colour, {shown}, beside the output "
+                         f"{_grid_in_words(pooling.out)}.{_input_notes(pooling)}")
+
+
+def _grid_in_words(values: np.ndarray, limit: int = 25) -> str:
+    """``"[[6, 8], [3, 4]]"`` (rows of cell labels), or its shape when it has many cells."""
+    if values.size > limit:
+        return f"({values.shape[0]}×{values.shape[1]} values)"
+    return "[" + ", ".join("[" + ", ".join(format_value(v) for v in row) + "]"
+                           for row in values) + "]"
+
+
+def _input_notes(pooling: _Pooling) -> str:
+    """Sentences on ties and dropped cells, each starting with a space ("" when neither)."""
+    notes = ""
+    if pooling.has_ties:
+        tied = sum(len(pooling.tied_cells(i, j)) > 1 for i, j in pooling.windows())
+        notes += (f" {tied} window{'s' if tied > 1 else ''} tie for the maximum; the first "
+                  f"in row-major order wins.")
+    dropped = int(np.count_nonzero((pooling.coverage == 0) & ~pooling.is_pad))
+    if dropped:
+        notes += f" {dropped} input cell{'s' if dropped > 1 else ''} in no window (dropped)."
+    return notes
+
+
+def gradient_spread_sentence(counts: np.ndarray, mode: str, kernel_size) -> str:
+    """How the gradient spreads over the input, from `gradient_source_counts`' ``counts``.
+
+    Max: "Gradient reaches 4 of 16 input cells; 0 receive it from more than one window
+    (overlap: summed)."; average: "Each window spreads dout / 4 over its 4 cells; ...".
+    """
+    counts = np.asarray(counts)
+    kh, kw = as_int_pair("kernel_size", kernel_size, 1)
+    if mode == "max":
+        return (f"Gradient reaches {np.count_nonzero(counts)} of {counts.size} input cells; "
+                f"{np.count_nonzero(counts > 1)} receive it from more than one window "
+                f"(overlap: summed).")
+    share = kh * kw
+    return (f"Each window spreads dout / {share} over its {share} cells; "
+            f"{np.count_nonzero(counts > 1)} of {counts.size} input cells lie in more than one "
+            f"window (shares summed), {np.count_nonzero(counts == 0)} in none.")
 
 
 def gradient_source_counts(x, kernel_size=2, stride=None, padding: int = 0,
@@ -416,7 +464,7 @@ def _default_dout(h_out: int, w_out: int) -> np.ndarray:
 
 
 def pool_gradient_routing(x=None, dout=None, kernel_size=2, stride=None, padding: int = 0,
-                          mode: str = "max") -> Figure:
+                          mode: str = "max", output_cell=None) -> Figure:
     """Draw where each upstream gradient entry lands in ``dx`` for max or average pooling.
 
     Parameters
@@ -428,6 +476,11 @@ def pool_gradient_routing(x=None, dout=None, kernel_size=2, stride=None, padding
         routed value can be traced back to the window it came from.
     kernel_size, stride, padding, mode
         As in `pooling_figure`.
+    output_cell : (int, int), optional
+        0-based output index ``(i, j)``: draw only window (i, j) on the input (and its arg-max),
+        outline ``dout[i, j]`` and the dx cells it reaches with a thick black border, and keep
+        the whole dx. With overlapping windows this is the readable view: one window at a time
+        (an explorer control can step through them). Default: every window.
 
     Returns
     -------
@@ -453,6 +506,13 @@ def pool_gradient_routing(x=None, dout=None, kernel_size=2, stride=None, padding
     check_shape("dout", dout, (pooling.h_out, pooling.w_out), "(H_out, W_out)")
     backward = pool.maxpool2d_backward if mode == "max" else pool.avgpool2d_backward
     dx = backward(dout[None, None], pooling.cache)[0, 0]
+    shown = None
+    if output_cell is not None:
+        i, j = as_int_pair("output_cell", output_cell, 0)
+        if i >= pooling.h_out or j >= pooling.w_out:
+            raise ValueError(f"output_cell must lie in the {pooling.h_out}×{pooling.w_out} "
+                             f"output; got {(i, j)}")
+        shown = [(i, j)]
 
     sources = pooling.gradient_sources()
     if mode == "max":
@@ -463,19 +523,48 @@ def pool_gradient_routing(x=None, dout=None, kernel_size=2, stride=None, padding
 
     hp, wp = pooling.padded_shape
     counts = [len(cell) for row in sources for cell in row]
-    legend = _legend_handles(pooling, blank=min(counts) == 0, accumulated=max(counts) > 1)
+    legend = _legend_handles(pooling, blank=min(counts) == 0, accumulated=max(counts) > 1,
+                             selected=shown is not None)
+    input_title = f"input x ({pooling.h}×{pooling.w})"
+    if shown is not None:
+        input_title += f"\nwindow ({shown[0][0]}, {shown[0][1]}) only"
     panels = _layout([(wp, hp), (pooling.w_out, pooling.h_out), (wp, hp)],
-                     [f"input x ({pooling.h}×{pooling.w})", "upstream dout", dx_title],
-                     len(legend))
+                     [input_title, "upstream dout", dx_title], len(legend))
     fontsize = _label_fontsize(panels.cell_inches)
     at_input, at_dout, at_dx = panels.origins
-    _draw_input(panels.ax, pooling, at_input, fill_windows=not pooling.overlapping,
-                fontsize=fontsize)
+    _draw_input(panels.ax, pooling, at_input,
+                fill_windows=shown is not None or not pooling.overlapping, fontsize=fontsize,
+                windows=shown)
     if mode == "max":
-        _mark_argmax(panels.ax, pooling, at_input)
+        _mark_argmax(panels.ax, pooling, at_input, windows=shown)
     _draw_windowed_values(panels.ax, pooling, dout, "dout", at_dout, fontsize)
     _draw_dx(panels.ax, pooling, dx, sources, at_dx, fontsize)
-    return _finish(panels, pooling, legend)
+    counts = np.array([[len(cell) for cell in row] for row in sources])
+    text = (f"Gradient routing of {pooling.title().splitlines()[0][0].lower()}"
+            f"{pooling.title().splitlines()[0][1:]}. Upstream dout "
+            f"{_grid_in_words(dout)}; dx {_grid_in_words(dx)}. "
+            f"{gradient_spread_sentence(counts, mode, (pooling.kh, pooling.kw))}"
+            f"{_input_notes(pooling)}")
+    if shown is not None:
+        (i, j), = shown
+        targets = [(r, c) for r in range(pooling.h) for c in range(pooling.w)
+                   if (i, j) in sources[r][c]]
+        _outline_selected(panels.ax, [(at_dout[0] + j, at_dout[1] + i)], "selected-dout")
+        _outline_selected(panels.ax, [(at_dx[0] + pooling.p + c, at_dx[1] + pooling.p + r)
+                                      for r, c in targets], "selected-dx")
+        cells = ", ".join(f"({r}, {c})" for r, c in targets)
+        text += (f" Shown: window ({i}, {j}) only; its dout {format_value(dout[i, j])} goes to "
+                 f"input cell{'s' if len(targets) > 1 else ''} {cells}"
+                 + (f" (each {format_value(dout[i, j] / (pooling.kh * pooling.kw))})."
+                    if mode == "average" else "."))
+    return describe(_finish(panels, pooling, legend), text)
+
+
+def _outline_selected(ax: Axes, corners, gid: str) -> None:
+    """A thick black border (over the cell edges) around each unit cell at ``corners``."""
+    for x, y in corners:
+        ax.add_artist(Rectangle((x + 0.04, y + 0.04), 0.92, 0.92, fill=False,
+                                edgecolor=BLACK, linewidth=3.0, gid=gid))
 
 
 def _finish(panels: _Panels, pooling: _Pooling, legend: list) -> Figure:
@@ -488,11 +577,12 @@ def _finish(panels: _Panels, pooling: _Pooling, legend: list) -> Figure:
     return fig
 
 
-def _legend_handles(pooling: _Pooling, blank: bool = False, accumulated: bool = False) -> list:
+def _legend_handles(pooling: _Pooling, blank: bool = False, accumulated: bool = False,
+                    selected: bool = False) -> list:
     """Legend entries for the markings this figure uses.
 
     ``blank``: the figure has dx cells no gradient reaches; ``accumulated``: it has dx cells that
-    sum several windows' gradients.
+    sum several windows' gradients; ``selected``: one window's dout and dx cells are outlined.
     """
     handles = [Patch(facecolor="none", edgecolor=window_color(0, 0), linewidth=2,
                      label="window (one colour each)")]
@@ -515,9 +605,141 @@ def _legend_handles(pooling: _Pooling, blank: bool = False, accumulated: bool = 
     if accumulated:
         handles.append(Patch(facecolor=ACCUMULATED_COLOR, edgecolor=BLACK, linewidth=2,
                              label="gradient from n ≥ 2 windows (×n): their sum"))
+    if selected:
+        handles.append(Patch(facecolor="none", edgecolor=BLACK, linewidth=3,
+                             label="the shown window's dout and where it lands"))
     return handles
 
 
 def _legend_circle(legend, orig_handle, xdescent, ydescent, width, height, fontsize):
     """Legend key for a `Circle` handle: a circle instead of the default rectangle."""
     return Circle((width / 2 - xdescent, height / 2 - ydescent), min(width, height) / 2 + 1)
+
+
+# A 4×4 input whose maximum 9 appears twice, in different 2×2 blocks: at (0, 2) (first in
+# row-major order over the whole 4×4 window) and at (1, 0) (in the first 2×2 block).
+STACKED_TIE_INPUT = np.array([[1.0, 2.0, 9.0, 3.0],
+                              [9.0, 4.0, 5.0, 1.0],
+                              [2.0, 6.0, 3.0, 8.0],
+                              [7.0, 1.0, 4.0, 2.0]])
+
+
+def stacked_pooling_figure(x=None, dout=None) -> Figure:
+    """Two stacked 2×2 stride-2 max pools against one 4×4 stride-4 max pool, on the same input.
+
+    Both compute the same output (the maximum of every 4×4 block), and without ties they route
+    the gradient to the same cell. With tied maxima in different 2×2 blocks they do not: the
+    single pool sends ``dout`` to the first maximum in row-major order of the 4×4 window, the
+    stacked pools to the first maximum of the first 2×2 block (in row-major block order) that
+    holds one. All values come from `c182lib.pool.maxpool2d_forward` / ``maxpool2d_backward``.
+
+    Parameters
+    ----------
+    x : array_like, shape (H, W), optional
+        One channel, H, W >= 4. Default: `STACKED_TIE_INPUT` (the counterexample).
+    dout : array_like, shape (H // 4, W // 4), optional
+        Upstream gradient; default 1, 2, ... in row-major order.
+
+    Returns
+    -------
+    Figure
+        Three panels: the input (2×2 blocks dashed, 4×4 windows solid, every entry equal to
+        its 4×4 window's maximum circled), dx through the stacked pools and dx through the
+        single pool. dx cells that receive gradient have gid ``"dx-stacked"`` /
+        ``"dx-single"``; where the two differ the cell is also hatched and marked "≠" (gid
+        ``"differs"``).
+    """
+    x = as_float_array("x", STACKED_TIE_INPUT if x is None else x, ndim=2, layout="(H, W)")
+    h, w = x.shape
+    if min(h, w) < 4:
+        raise ValueError(f"x must be at least 4×4 (one 4×4 window); got {h}×{w}")
+    batch = x[None, None]
+    first, cache_first = pool.maxpool2d_forward(batch, kernel_size=2, stride=2)
+    out, cache_second = pool.maxpool2d_forward(first, kernel_size=2, stride=2)
+    out_single, cache_single = pool.maxpool2d_forward(batch, kernel_size=4, stride=4)
+    h_out, w_out = out.shape[2:]
+    if dout is None:
+        dout = _default_dout(h_out, w_out)
+    dout = as_float_array("dout", dout, ndim=2, layout="(H_out, W_out)")
+    check_shape("dout", dout, (h_out, w_out), "(H_out, W_out)")
+    dx_stacked = pool.maxpool2d_backward(
+        pool.maxpool2d_backward(dout[None, None], cache_second), cache_first)[0, 0]
+    dx_single = pool.maxpool2d_backward(dout[None, None], cache_single)[0, 0]
+    differs = (dx_stacked != dx_single)
+
+    legend = [Patch(facecolor="none", edgecolor=BLACK, linewidth=2, label="4×4 window (solid)"),
+              Patch(facecolor="none", edgecolor=BLACK, linestyle="--",
+                    label="2×2 block of the first pool (dashed)"),
+              Circle((0, 0), fill=False, edgecolor=BLACK, linewidth=2.0,
+                     label="equal to its 4×4 window's maximum"),
+              Patch(facecolor=GREEN + _FILL_ALPHA, edgecolor=BLACK, label="receives dout"),
+              Patch(facecolor="none", edgecolor=DROPPED_COLOR, hatch="xx", linewidth=2,
+                    label="≠: the two routings differ here")]
+    panels = _layout([(w, h)] * 3,
+                     [f"input x ({h}×{w})", "dx: two stacked\n2×2 stride-2 max pools",
+                      "dx: one 4×4\nstride-4 max pool"], len(legend))
+    ax, fontsize = panels.ax, _label_fontsize(panels.cell_inches)
+    (x0, y0), at_stacked, at_single = panels.origins
+    draw_grid(ax, x, origin=(x0, y0), fontsize=fontsize, gid="input")
+    for r in range(0, 2 * (h // 2), 2):
+        for c in range(0, 2 * (w // 2), 2):
+            ax.add_artist(Rectangle((x0 + c + 0.06, y0 + r + 0.06), 1.88, 1.88, fill=False,
+                                    edgecolor=BLUE, linewidth=1.3, linestyle="--",
+                                    gid="block"))
+    for i in range(h_out):
+        for j in range(w_out):
+            ax.add_artist(Rectangle((x0 + 4 * j, y0 + 4 * i), 4, 4, fill=False,
+                                    edgecolor=BLACK, linewidth=2.4, gid="window"))
+            block = x[4 * i:4 * i + 4, 4 * j:4 * j + 4]
+            for r, c in zip(*np.nonzero(block == out_single[0, 0, i, j]), strict=True):
+                ax.add_artist(Circle((x0 + 4 * j + c + 0.5, y0 + 4 * i + r + 0.5), 0.4,
+                                     fill=False, edgecolor=BLACK, linewidth=1.8, gid="max"))
+    for (ox, oy), dx, gid in ((at_stacked, dx_stacked, "dx-stacked"),
+                              (at_single, dx_single, "dx-single")):
+        received = dx != 0
+        faces = np.where(received, GREEN + _FILL_ALPHA, INPUT_COLOR).astype(object)
+        hatches = np.where(differs, "xx", "").astype(object)
+        cells = draw_grid(ax, dx, origin=(ox, oy), facecolors=faces, hatches=hatches,
+                          labels=False)
+        for cell, got, diff in zip(cells, received.ravel(), differs.ravel(), strict=True):
+            cell.set_gid(gid if got else "dx-zero")
+            if diff:
+                cell.set_hatchcolor(DROPPED_COLOR)
+        for r, c in zip(*np.nonzero(received), strict=True):
+            ax.text(ox + c + 0.5, oy + r + 0.5, format_value(dx[r, c]), ha="center",
+                    va="center", fontsize=fontsize, fontweight="bold",
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
+        for r, c in zip(*np.nonzero(differs), strict=True):
+            ax.text(ox + c + 0.95, oy + r + 0.05, "≠", ha="right", va="top",
+                    fontsize=fontsize, gid="differs",
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})
+        for i in range(h_out):
+            for j in range(w_out):
+                ax.add_artist(Rectangle((ox + 4 * j, oy + 4 * i), 4, 4, fill=False,
+                                        edgecolor=BLACK, linewidth=2.4))
+
+    n_windows = h_out * w_out
+    n_differ = sum(bool(differs[4 * i:4 * i + 4, 4 * j:4 * j + 4].any())
+                   for i in range(h_out) for j in range(w_out))
+    verdict = ("the same routing in every window" if n_differ == 0 else
+               f"different routing in {n_differ} of {n_windows} window"
+               f"{'s' if n_windows > 1 else ''}")
+    fig = panels.fig
+    fig.suptitle(f"Two stacked 2×2 max pools vs one 4×4 stride-4 max pool (ties: first maximum "
+                 f"wins)\nsame output {_grid_in_words(out[0, 0])}, {verdict}", fontsize=11,
+                 y=1 - 0.08 / fig.get_figheight(), va="top")
+    fig.legend(handles=legend, loc="lower center", bbox_to_anchor=(0.5, 0.0),
+               ncols=min(len(legend), panels.legend_ncols), fontsize=8, frameon=False,
+               handler_map={Circle: HandlerPatch(_legend_circle)})
+
+    def landing(dx):
+        return ", ".join(f"({r}, {c})" for r, c in zip(*np.nonzero(dx), strict=True))
+
+    return describe(fig, (
+        f"Max pooling of a {h}×{w} input by two stacked 2×2 stride-2 pools and by one 4×4 "
+        f"stride-4 pool: both give the output {_grid_in_words(out[0, 0])}. Upstream dout "
+        f"{_grid_in_words(dout)} lands at input cells {landing(dx_stacked)} through the "
+        f"stacked pools and at {landing(dx_single)} through the single pool: {verdict}."
+        + (" The tied maxima lie in different 2×2 blocks; the stacked pools pick the first "
+           "block holding one, the single pool the first maximum in row-major order."
+           if n_differ else "")))
