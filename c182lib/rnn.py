@@ -468,8 +468,8 @@ def many_to_one(x, *, W_xh, W_hh, b_h, W_hy, b_y, h0=None) -> np.ndarray:
     y : ndarray, shape (N, O)
         ``y_T = W_hy h_T + b_y``.
     """
-    x = _check_problem(as_float_array("x", x), W_xh=W_xh, W_hh=W_hh, b_h=b_h, W_hy=W_hy,
-                         b_y=b_y, h0=h0)
+    x = _check_problem(as_float_array("x", x, ndim=3, layout="(N, T, D)"), W_xh=W_xh,
+                       W_hh=W_hh, b_h=b_h, W_hy=W_hy, b_y=b_y, h0=h0)
     h, _ = rnn_forward(x, h0, W_xh, W_hh, b_h)
     return temporal_affine_forward(h[:, -1], W_hy, b_y)[0]
 
@@ -492,8 +492,8 @@ def many_to_many(x, *, W_xh, W_hh, b_h, W_hy, b_y, h0=None) -> np.ndarray:
     -------
     y : ndarray, shape (N, T, O)
     """
-    x = _check_problem(as_float_array("x", x), W_xh=W_xh, W_hh=W_hh, b_h=b_h, W_hy=W_hy,
-                         b_y=b_y, h0=h0)
+    x = _check_problem(as_float_array("x", x, ndim=3, layout="(N, T, D)"), W_xh=W_xh,
+                       W_hh=W_hh, b_h=b_h, W_hy=W_hy, b_y=b_y, h0=h0)
     h, _ = rnn_forward(x, h0, W_xh, W_hh, b_h)
     return temporal_affine_forward(h, W_hy, b_y)[0]
 
