@@ -10,8 +10,9 @@ import nbformat
 import pytest
 from nbformat import v4
 
-from c182lib.release import (
+from c182lib.instructor.release import (
     CODE_STUB,
+    FileResult,
     MarkerError,
     Outcome,
     execute_notebook,
@@ -38,7 +39,7 @@ def code(source: str, *outputs: str, count: int | None = None) -> nbformat.Noteb
 
 def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "c182lib.release", *map(str, args)],
+        [sys.executable, "-m", "c182lib.instructor.release", *map(str, args)],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -234,6 +235,10 @@ def secret_notebook() -> nbformat.NotebookNode:
     )
 
 
+def outcomes(results: dict[Path, FileResult]) -> dict[Path, Outcome]:
+    return {path: result.outcome for path, result in results.items()}
+
+
 def write(path: Path, nb: nbformat.NotebookNode) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
@@ -258,18 +263,18 @@ def test_edited_copy_is_kept_identical_is_unchanged_force_overwrites(tmp_path):
     src, dest = tmp_path / "src", tmp_path / "student"
     write(src / "01_a.ipynb", secret_notebook())
     write(src / "02_b.ipynb", notebook(code("print(1)")))
-    first = write_student_edition(src, dest)
+    first = outcomes(write_student_edition(src, dest))
     assert first == {dest / "01_a.ipynb": Outcome.WRITTEN, dest / "02_b.ipynb": Outcome.WRITTEN}
     edition = (dest / "01_a.ipynb").read_text()
 
     edited = edition.replace("raise NotImplementedError()", "return x  # my work")
     assert edited != edition
     (dest / "01_a.ipynb").write_text(edited)
-    again = write_student_edition(src, dest)
+    again = outcomes(write_student_edition(src, dest))
     assert again == {dest / "01_a.ipynb": Outcome.KEPT, dest / "02_b.ipynb": Outcome.UNCHANGED}
     assert (dest / "01_a.ipynb").read_text() == edited
 
-    forced = write_student_edition(src, dest, force=True)
+    forced = outcomes(write_student_edition(src, dest, force=True))
     assert forced[dest / "01_a.ipynb"] is Outcome.OVERWRITTEN
     assert (dest / "01_a.ipynb").read_text() == edition
     assert sorted(p.name for p in dest.iterdir()) == ["01_a.ipynb", "02_b.ipynb"]
@@ -288,7 +293,7 @@ def test_refuses_empty_source_and_writing_over_the_sources(tmp_path):
     with pytest.raises(FileNotFoundError, match="src: no"):
         write_student_edition(tmp_path, tmp_path / "student")
     write(tmp_path / "01.ipynb", notebook(code("x = 1")))
-    with pytest.raises(ValueError, match="dest must differ from src"):
+    with pytest.raises(ValueError, match="dest must be outside src"):
         write_student_edition(tmp_path, tmp_path / ".", force=True)
 
 
@@ -296,7 +301,8 @@ def test_student_cli_exit_codes_and_messages(tmp_path, capsys):
     src, dest = tmp_path / "src", tmp_path / "student"
     write(src / "01_a.ipynb", secret_notebook())
     assert main(["student", str(src), str(dest)]) == 0
-    assert capsys.readouterr().out == f"{dest / '01_a.ipynb'}: written\n"
+    assert capsys.readouterr().out == (
+        f"{dest / '01_a.ipynb'}: written\n{dest}: 1 written (of 1 notebooks)\n")
 
     (dest / "01_a.ipynb").write_text((dest / "01_a.ipynb").read_text().replace("# YOUR", "# MY"))
     assert main(["student", str(src), str(dest)]) == 3
