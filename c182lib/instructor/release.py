@@ -263,11 +263,12 @@ def student_notebook(nb: NotebookNode, name: str = "<notebook>") -> NotebookNode
     Raises
     ------
     NotebookFormatError
-        If ``nb`` is not a valid nbformat-4 notebook.
+        If ``nb`` is not a notebook object with a list of cells, each of a known type with a
+        source (the full schema is :func:`check_notebook`'s, which :func:`read_notebook` runs).
     MarkerError
         Naming ``name``, the cell index and the line of a bad marker.
     """
-    check_notebook(nb, name)
+    _check_cells(nb, name)
     student = nbformat.from_dict(copy.deepcopy(nb))
     first_exercise: int | None = None
     solution_lines: set[str] = set()
@@ -345,6 +346,17 @@ def check_notebook(nb: object, name: str | Path) -> None:
     nbformat-4 notebook: a JSON object with ``cells``, each cell of a known type with a source,
     and everything else as nbformat's schema requires. ``nb`` is not modified (nbformat's
     validator would add missing cell ids, so it checks a copy)."""
+    _check_cells(nb, name)
+    try:
+        nbformat.validate(copy.deepcopy(nb))
+    except nbformat.ValidationError as err:
+        where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}"
+                        for part in err.absolute_path).lstrip(".") or "the notebook"
+        raise NotebookFormatError(name, f"{where}: {err.message.splitlines()[0][:200]}") from None
+
+
+def _check_cells(nb: object, name: str | Path) -> None:
+    """The part of :func:`check_notebook` that the conversion itself relies on."""
     if not isinstance(nb, dict):
         raise NotebookFormatError(
             name, f"it holds a JSON {type(nb).__name__}, a notebook is a JSON object")
@@ -364,12 +376,6 @@ def check_notebook(nb: object, name: str | Path) -> None:
                 f"{', '.join(CELL_TYPES)}")
         if not isinstance(cell.get("source"), str | list):
             raise NotebookFormatError(name, f"cell {index} has no 'source' text")
-    try:
-        nbformat.validate(copy.deepcopy(nb))
-    except nbformat.ValidationError as err:
-        where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}"
-                        for part in err.absolute_path).lstrip(".") or "the notebook"
-        raise NotebookFormatError(name, f"{where}: {err.message.splitlines()[0][:200]}") from None
 
 
 def read_notebook(path: Path) -> NotebookNode:
@@ -392,7 +398,7 @@ def read_notebook(path: Path) -> NotebookNode:
         raise NotebookFormatError(
             path, f"not JSON (line {err.lineno}, column {err.colno}: {err.msg})") from None
     check_notebook(raw, path)
-    return nbformat.reads(data.decode("utf-8"), as_version=4)
+    return nbformat.v4.reads(data.decode("utf-8"))  # reads without validating a second time
 
 
 def write_student_edition(src: Path, dest: Path, *, force: bool = False) -> dict[Path, FileResult]:
