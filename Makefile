@@ -29,11 +29,12 @@ test-oldest:
 test-newest:
 	$(TASK) test-newest
 
-## execute: re-run every notebook in place and store its outputs
+## execute: re-run every notebook in place and store its outputs (c182lib.instructor.release)
 execute:
 	$(TASK) execute
 
-## student: write the student edition to student/ (FORCE=1 overwrites edited files)
+## student: write the student edition to student/ (FORCE=1 overwrites edited files;
+## c182lib.instructor.release, which never writes through links or into notebooks/)
 student:
 	$(TASK) student $(if $(FORCE),--force,)
 

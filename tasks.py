@@ -81,7 +81,7 @@ def oldest_pins() -> list[str]:
     requirements = [*project["dependencies"], *extras.get("instructor", []), *extras["test"],
                     *(r for r in extras["lab"] if r.startswith("ipykernel"))]
     pins = []
-    for requirement in requirements:
+    for requirement in (r for r in requirements if not r.startswith("c182lib")):
         name, _, rest = requirement.partition(">=")
         floor = rest.split(",")[0].strip()
         if not rest or not floor.replace(".", "").isdigit():
@@ -204,10 +204,10 @@ def main(argv: list[str] | None = None) -> None:
     elif task == "test-browser":
         run(python, "-m", "pytest", "tests/browser", env=locked)
     elif task == "execute":
-        run(python, "-m", "c182lib.release", "execute",
+        run(python, "-m", "c182lib.instructor.release", "execute",
             *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "notebooks").glob("*.ipynb")))
     elif task == "student":
-        run(python, "-m", "c182lib.release", "student", "notebooks", "student",
+        run(python, "-m", "c182lib.instructor.release", "student", "notebooks", "student",
             *(["--force"] if args.force else []))
     elif task == "bench":
         run(python, "-m", "benchmarks", *args.arguments)

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from nbformat import v4
 
-from c182lib.release import (
+from c182lib.instructor.release import (
+    BEGIN_SOLUTION,
     CODE_STUB,
+    END_SOLUTION,
+    FileResult,
     MarkerError,
+    NotebookFormatError,
     Outcome,
     execute_notebook,
     main,
+    read_notebook,
     replace_solutions,
     student_notebook,
     write_student_edition,
@@ -38,7 +48,7 @@ def code(source: str, *outputs: str, count: int | None = None) -> nbformat.Noteb
 
 def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "c182lib.release", *map(str, args)],
+        [sys.executable, "-m", "c182lib.instructor.release", *map(str, args)],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -234,6 +244,10 @@ def secret_notebook() -> nbformat.NotebookNode:
     )
 
 
+def outcomes(results: dict[Path, FileResult]) -> dict[Path, Outcome]:
+    return {path: result.outcome for path, result in results.items()}
+
+
 def write(path: Path, nb: nbformat.NotebookNode) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
@@ -258,18 +272,18 @@ def test_edited_copy_is_kept_identical_is_unchanged_force_overwrites(tmp_path):
     src, dest = tmp_path / "src", tmp_path / "student"
     write(src / "01_a.ipynb", secret_notebook())
     write(src / "02_b.ipynb", notebook(code("print(1)")))
-    first = write_student_edition(src, dest)
+    first = outcomes(write_student_edition(src, dest))
     assert first == {dest / "01_a.ipynb": Outcome.WRITTEN, dest / "02_b.ipynb": Outcome.WRITTEN}
     edition = (dest / "01_a.ipynb").read_text()
 
     edited = edition.replace("raise NotImplementedError()", "return x  # my work")
     assert edited != edition
     (dest / "01_a.ipynb").write_text(edited)
-    again = write_student_edition(src, dest)
+    again = outcomes(write_student_edition(src, dest))
     assert again == {dest / "01_a.ipynb": Outcome.KEPT, dest / "02_b.ipynb": Outcome.UNCHANGED}
     assert (dest / "01_a.ipynb").read_text() == edited
 
-    forced = write_student_edition(src, dest, force=True)
+    forced = outcomes(write_student_edition(src, dest, force=True))
     assert forced[dest / "01_a.ipynb"] is Outcome.OVERWRITTEN
     assert (dest / "01_a.ipynb").read_text() == edition
     assert sorted(p.name for p in dest.iterdir()) == ["01_a.ipynb", "02_b.ipynb"]
@@ -288,7 +302,7 @@ def test_refuses_empty_source_and_writing_over_the_sources(tmp_path):
     with pytest.raises(FileNotFoundError, match="src: no"):
         write_student_edition(tmp_path, tmp_path / "student")
     write(tmp_path / "01.ipynb", notebook(code("x = 1")))
-    with pytest.raises(ValueError, match="dest must differ from src"):
+    with pytest.raises(ValueError, match="dest must be outside src"):
         write_student_edition(tmp_path, tmp_path / ".", force=True)
 
 
@@ -296,7 +310,8 @@ def test_student_cli_exit_codes_and_messages(tmp_path, capsys):
     src, dest = tmp_path / "src", tmp_path / "student"
     write(src / "01_a.ipynb", secret_notebook())
     assert main(["student", str(src), str(dest)]) == 0
-    assert capsys.readouterr().out == f"{dest / '01_a.ipynb'}: written\n"
+    assert capsys.readouterr().out == (
+        f"{dest / '01_a.ipynb'}: written\n{dest}: 1 written (of 1 notebooks)\n")
 
     (dest / "01_a.ipynb").write_text((dest / "01_a.ipynb").read_text().replace("# YOUR", "# MY"))
     assert main(["student", str(src), str(dest)]) == 3
@@ -376,3 +391,267 @@ def test_execute_cli_reports_failing_cell_and_leaves_file_alone(tmp_path):
     assert f"{path}, cell 2: ZeroDivisionError: division by zero" in done.stderr
     assert "[y = x / 0]" in done.stderr
     assert path.read_bytes() == before
+
+
+# ------------------------------------------------------------ safety: links, clobbering, src
+
+
+def built(tmp_path: Path) -> tuple[Path, Path, bytes]:
+    """A source folder with 01_a.ipynb (holding a solution) and an empty dest folder."""
+    src, dest = tmp_path / "src", tmp_path / "student"
+    write(src / "01_a.ipynb", secret_notebook())
+    dest.mkdir()
+    return src, dest, (src / "01_a.ipynb").read_bytes()
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_old_temporary_name_as_a_link_into_src_is_never_followed(tmp_path, force):
+    src, dest, solutions = built(tmp_path)
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not yours")
+    (dest / ".01_a.ipynb.tmp").symlink_to(src / "01_a.ipynb")
+    (dest / ".02_b.ipynb.tmp").write_text("a student's own file")
+    write(src / "02_b.ipynb", notebook(code("x = 1")))
+    (dest / ".c182-x.tmp").symlink_to(outside)
+    results = outcomes(write_student_edition(src, dest, force=force))
+    assert set(results.values()) == {Outcome.WRITTEN}
+    assert (src / "01_a.ipynb").read_bytes() == solutions
+    assert outside.read_text() == "not yours"
+    assert (dest / ".02_b.ipynb.tmp").read_text() == "a student's own file"
+    assert (dest / ".01_a.ipynb.tmp").is_symlink()
+    assert "SECRET" not in (dest / "01_a.ipynb").read_text()
+    assert sorted(p.name for p in dest.iterdir()) == [
+        ".01_a.ipynb.tmp", ".02_b.ipynb.tmp", ".c182-x.tmp", "01_a.ipynb", "02_b.ipynb"]
+
+
+@pytest.mark.parametrize("force", [False, True])
+@pytest.mark.parametrize("into", ["src", "outside"])
+def test_destination_entry_that_is_a_link_is_refused(tmp_path, force, into):
+    src, dest, solutions = built(tmp_path)
+    target = src / "01_a.ipynb" if into == "src" else tmp_path / "outside.ipynb"
+    if into == "outside":
+        target.write_text("someone else's")
+    before = target.read_bytes()
+    (dest / "01_a.ipynb").symlink_to(target)
+    result = write_student_edition(src, dest, force=force)[dest / "01_a.ipynb"]
+    assert result.outcome is Outcome.FAILED and "symbolic link" in result.reason
+    assert target.read_bytes() == before and (dest / "01_a.ipynb").is_symlink()
+    assert (src / "01_a.ipynb").read_bytes() == solutions
+
+
+def test_hard_link_to_the_source_is_replaced_never_written_through(tmp_path):
+    src, dest, solutions = built(tmp_path)
+    os.link(src / "01_a.ipynb", dest / "01_a.ipynb")
+    assert outcomes(write_student_edition(src, dest)) == {dest / "01_a.ipynb": Outcome.KEPT}
+    assert outcomes(write_student_edition(src, dest, force=True)) == {
+        dest / "01_a.ipynb": Outcome.OVERWRITTEN}
+    assert (src / "01_a.ipynb").read_bytes() == solutions
+    assert "SECRET" not in (dest / "01_a.ipynb").read_text()
+
+
+def test_a_new_file_that_appears_while_writing_is_not_clobbered(tmp_path, monkeypatch):
+    src, dest, _ = built(tmp_path)
+    real_link = os.link
+
+    def student_saves_first(source, target):
+        Path(target).write_text("saved by the student a moment ago")
+        real_link(source, target)
+
+    monkeypatch.setattr(os, "link", student_saves_first)
+    result = write_student_edition(src, dest)[dest / "01_a.ipynb"]
+    assert result.outcome is Outcome.FAILED and "appeared" in result.reason
+    assert (dest / "01_a.ipynb").read_text() == "saved by the student a moment ago"
+    assert [p.name for p in dest.iterdir()] == ["01_a.ipynb"]  # no temporary file left
+
+
+@pytest.mark.parametrize("where", ["equal", "inside", "link-into-src", "link-to-src"])
+def test_dest_in_src_is_refused_also_through_a_link(tmp_path, where):
+    src, _, solutions = built(tmp_path)
+    dest = {"equal": src, "inside": src / "student", "link-into-src": tmp_path / "l1",
+            "link-to-src": tmp_path / "l2"}[where]
+    if where == "link-into-src":
+        (src / "sub").mkdir()
+        dest.symlink_to(src / "sub")
+    elif where == "link-to-src":
+        dest.symlink_to(src)
+    with pytest.raises(ValueError, match="dest must be outside src"):
+        write_student_edition(src, dest, force=True)
+    assert (src / "01_a.ipynb").read_bytes() == solutions
+    assert sorted(p.name for p in src.iterdir()) == ["01_a.ipynb", *(
+        ["sub"] if where == "link-into-src" else [])]
+
+
+def test_directory_entry_and_long_name_give_per_file_results(tmp_path, capsys):
+    src, dest, _ = built(tmp_path)
+    long_name = "0" * 245 + ".ipynb"  # 251 bytes: fits, but not with a suffix added to it
+    write(src / long_name, notebook(code("x = 1")))
+    write(src / "02_dir.ipynb", notebook(code("y = 2")))
+    (dest / "02_dir.ipynb").mkdir()
+    assert main(["student", str(src), str(dest)]) == 1
+    out, err = capsys.readouterr()
+    assert f"{dest / '01_a.ipynb'}: written\n" in out
+    assert f"{dest / long_name}: written\n" in out
+    assert f"{dest / '02_dir.ipynb'}: not written: it is a directory\n" in out
+    assert out.endswith(f"{dest}: 2 written, 1 failed (of 3 notebooks)\n")
+    assert "1 file(s) not written" in err and "nothing written" not in err
+    assert (dest / long_name).exists() and (dest / "02_dir.ipynb").is_dir()
+
+
+def test_os_refusal_is_a_per_file_result(tmp_path, monkeypatch):
+    src, dest, _ = built(tmp_path)
+    write(src / "02_b.ipynb", notebook(code("y = 2")))
+    real_link = os.link
+
+    def too_long(source, target):
+        if Path(target).name == "01_a.ipynb":
+            raise OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG))
+        real_link(source, target)
+
+    monkeypatch.setattr(os, "link", too_long)
+    results = write_student_edition(src, dest)
+    assert str(results[dest / "01_a.ipynb"]) == "not written: File name too long"
+    assert results[dest / "02_b.ipynb"].outcome is Outcome.WRITTEN
+    assert sorted(p.name for p in dest.iterdir()) == ["02_b.ipynb"]
+
+
+def test_new_files_get_the_umask_permissions(tmp_path):
+    src, dest, _ = built(tmp_path)
+    old = os.umask(0o022)
+    try:
+        write_student_edition(src, dest)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((dest / "01_a.ipynb").stat().st_mode) == 0o644
+
+
+# --------------------------------------------------------------------- leaks in early outputs
+
+
+def test_earlier_output_showing_solution_text_is_cleared(tmp_path):
+    html_output = v4.new_output("display_data", data={
+        "text/html": "<pre>return w &lt;&lt; lr_SECRET</pre>", "text/plain": "<HTML>"})
+    alt = v4.new_output("display_data", data={"image/png": "iVBORw0KGgo="},
+                        metadata={"image/png": {"alt": "y = x_squared_SECRET"}})
+    nb = notebook(
+        code("print(inspect.getsource(step))", "    return w << lr_SECRET\n", count=5),
+        code("show()", count=6),
+        code("figure()", count=7),
+        code("print('harmless')", "harmless\n", count=1),
+        code("print('short')", "z\n", count=2),
+        code("def step(w, lr):\n    ### BEGIN SOLUTION\n    return w << lr_SECRET\n"
+             "    y = x_squared_SECRET\n    z\n    ### END SOLUTION"),
+    )
+    nb.cells[1].outputs = [html_output]
+    nb.cells[2].outputs = [alt]
+    student = student_notebook(nb)
+    for index in (0, 1, 2, 4):
+        assert student.cells[index].outputs == [] and student.cells[index].execution_count is None
+    assert student.cells[3] == nb.cells[3]
+    assert "SECRET" not in nbformat.writes(student)
+
+
+def test_real_notebooks_keep_their_early_outputs():
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(path, 4)
+        student = student_notebook(nb, path.name)
+        first = next((i for i, cell in enumerate(nb.cells) if BEGIN_SOLUTION in cell.source),
+                     len(nb.cells))
+        assert student.cells[:first] == nb.cells[:first], path.name
+
+
+# ------------------------------------------------------------------------ malformed notebooks
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("[]", "it holds a JSON list, a notebook is a JSON object"),
+        ("{}", "'nbformat' is None, this tool reads version 4"),
+        ('{"nbformat": 4, "cells', "not JSON (line 1, column 17: Unterminated string"),
+        ('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": {}}',
+         "'cells' must be a list, got dict"),
+        ('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": '
+         '[{"cell_type": "weird", "metadata": {}, "source": ""}]}',
+         "cell 0 has cell_type 'weird', expected one of code, markdown, raw"),
+        ('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": '
+         '"code", "metadata": {}, "outputs": [], "execution_count": null}]}',
+         "cell 0 has no 'source' text"),
+        ('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": '
+         '"code", "id": "a", "metadata": {}, "source": "", "outputs": 3, '
+         '"execution_count": null}]}', "cells[0].outputs: 3 is not of type 'array'"),
+    ],
+    ids=["list", "empty", "truncated", "cells-dict", "unknown-type", "no-source", "schema"],
+)
+def test_malformed_notebook_is_one_line_naming_the_file(tmp_path, capsys, text, problem):
+    src, dest, _ = built(tmp_path)
+    (src / "02_bad.ipynb").write_text(text)
+    assert main(["student", str(src), str(dest)]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(f"error: {src / '02_bad.ipynb'}: not a valid notebook: {problem}")
+    assert err.count("\n") == 1 and err.endswith("(nothing written)\n")
+    assert list(dest.iterdir()) == []
+    with pytest.raises(NotebookFormatError):
+        read_notebook(src / "02_bad.ipynb")
+
+
+def test_not_utf8_is_named(tmp_path):
+    (tmp_path / "x.ipynb").write_bytes(b"\xff\xfe{}")
+    with pytest.raises(NotebookFormatError, match=r"x\.ipynb: not a valid notebook: not UTF-8"):
+        read_notebook(tmp_path / "x.ipynb")
+
+
+# ------------------------------------------------------------------------- near-miss markers
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["### begin solution", "###\u00a0BEGIN SOLUTION", "### BEGIN\u00a0SOLUTION",
+     "### BEGIN SOLUTION here", "### BEGIN  SOLUTION", "### BEGIN_SOLUTION", "#BEGIN SOLUTION",
+     "### BEG\u200bIN SOLUTION", "### \uff22\uff25\uff27\uff29\uff2e SOLUTION", "### End Solution",
+     "### END SOLUTIONS", "# ### END SOLUTION"],
+)
+def test_near_miss_marker_is_refused_naming_file_and_cell(line):
+    nb = notebook(code("x = 0"), v4.new_markdown_cell(f"Answer\n{line}\nSECRET\n"))
+    with pytest.raises(MarkerError, match="malformed marker") as info:
+        student_notebook(nb, "05_sgd.ipynb")
+    assert (info.value.notebook, info.value.cell_index, info.value.line) == ("05_sgd.ipynb", 1, 2)
+    assert repr(line.strip()) in str(info.value)
+
+
+@pytest.mark.parametrize("line", ["We append solution rows.", "the backend solution",
+                                  "beginning: solution", "x_end_solution = 1"])
+def test_words_that_only_resemble_markers_are_text(line):
+    assert replace_solutions(line, CODE_STUB) == (line, [])
+
+
+_SPACES = st.sampled_from([" ", "  ", "\u00a0", "\t", "\u2003", "\u3000", "\u202f", "_", "-",
+                           "", "\u200b "])
+
+
+@st.composite
+def near_miss_markers(draw: st.DrawFn) -> str:
+    """Variants of a marker line: case, spaces, hashes, full-width letters, words around it."""
+    word = draw(st.sampled_from(["BEGIN", "END"]))
+    def spell(text: str) -> str:
+        chars = [draw(st.sampled_from([c.upper(), c.lower(), chr(ord(c.upper()) + 0xFEE0)]))
+                 for c in text]
+        return "".join(chars)
+    before = draw(st.sampled_from(["", "#", "##", "###", "####", "# ", "x = 1  #", "<!-- "]))
+    after = draw(st.sampled_from(["", " ", "S", " here", ":", " -->", " (part a)"]))
+    return (draw(st.sampled_from(["", "  ", "\t"])) + before + draw(_SPACES) + spell(word)
+            + draw(_SPACES) + spell("SOLUTION") + after)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(marker=near_miss_markers())
+def test_fuzz_near_miss_markers_are_markers_or_refused_never_silent(marker):
+    for source in (f"a = 1\n{marker}\nSECRET = 2\n### END SOLUTION\n",
+                   f"### BEGIN SOLUTION\nSECRET = 2\n{marker}\nb = 3\n"):
+        try:
+            new, regions = replace_solutions(source, CODE_STUB)
+        except MarkerError as err:
+            assert err.line in (2, 3) and "marker" in err.problem or "SOLUTION" in err.problem
+            continue
+        assert marker.strip() in (BEGIN_SOLUTION, END_SOLUTION)
+        assert "SECRET" not in new and regions

@@ -19,7 +19,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from c182lib.release import write_student_edition
+from c182lib.instructor.release import write_student_edition
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "notebooks"
@@ -32,7 +32,7 @@ NO_NOTEBOOKS = pytest.param(
 
 
 def solution_regions(source: str) -> list[list[str]]:
-    """Lines inside each marked region, found independently of c182lib.release."""
+    """Lines inside each marked region, found independently of the release tool."""
     regions: list[list[str]] = []
     inside = False
     for line in source.splitlines():
