@@ -1,11 +1,13 @@
-"""Run every benchmark: ``python -m benchmarks [conv|pool|rnn|widgets ...]`` (``make bench``)."""
+"""Run every benchmark: ``python -m benchmarks [conv|pool|rnn|widgets|browser ...]``.
+
+``make bench`` runs them all."""
 
 import importlib
 import sys
 
 from ._timing import machine_summary, matmul_gflops, numpy_blas_threads, torch
 
-SUITES = ["conv", "pool", "rnn", "widgets"]
+SUITES = ["conv", "pool", "rnn", "widgets", "browser"]
 
 
 def main(argv: list[str]) -> None:

@@ -1,6 +1,8 @@
 """The explorer shell: status, PNG output, impossible settings, fallback without ipywidgets."""
 
 import base64
+import html
+import re
 
 import ipywidgets
 import pytest
@@ -26,10 +28,19 @@ def make():
                                 draw, describe)
 
 
-def shown_png(explorer) -> bytes:
+def shown_image(explorer) -> tuple[bytes, str]:
+    """The PNG and the alt text of the ``<img>`` the explorer shows."""
     (record,) = explorer.output.outputs
     assert record["output_type"] == "display_data"
-    return base64.b64decode(record["data"]["image/png"])
+    match = re.fullmatch(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)" alt="([^"]*)">',
+                         record["data"]["text/html"])
+    assert match, record["data"]["text/html"][:200]
+    assert record["data"]["text/plain"] == html.unescape(match[2])
+    return base64.b64decode(match[1]), html.unescape(match[2])
+
+
+def shown_png(explorer) -> bytes:
+    return shown_image(explorer)[0]
 
 
 def test_figure_is_set_as_png_state_and_nothing_is_printed(capsys):
@@ -54,6 +65,19 @@ def test_impossible_setting_shows_the_message_then_recovers():
     explorer.controls["k"].value = 1
     assert explorer.error is None and explorer.status.value == "k = 1"
     assert shown_png(explorer).startswith(b"\x89PNG")
+
+
+def test_the_image_carries_the_figure_text_alternative_and_it_follows_the_figure():
+    def described(k):
+        figure = draw(k)
+        figure.alt_text = f'A line through {k + 1} points ("k" = {k} & <more>)'
+        return figure
+
+    explorer = _base.build_explorer("demo", {"k": ipywidgets.IntSlider(value=2, max=3)},
+                                    described, describe)
+    assert shown_image(explorer)[1] == 'A line through 3 points ("k" = 2 & <more>)'
+    explorer.controls["k"].value = 3
+    assert shown_image(explorer)[1] == 'A line through 4 points ("k" = 3 & <more>)'
 
 
 def test_css_classes_for_the_front_end():

@@ -147,7 +147,12 @@ if ipywidgets is not None:
 
 
 def _display_data(figure: Figure) -> dict:
-    """An output record showing ``figure`` as a PNG.
+    """An output record showing ``figure`` as an ``<img>`` whose alt text is its text alternative.
+
+    The image is HTML (a PNG in a data URL) rather than an ``image/png`` output because
+    JupyterLab's image renderer does not put ``metadata["image/png"]["alt"]`` on the ``<img>``
+    it makes, and a screen reader reads only that attribute. The plain-text form is the same
+    sentence, for front ends that show no HTML.
 
     The explorer sets its Output widget's ``outputs`` directly instead of calling ``display``
     inside ``with output:``. Routing displays into an Output widget is the front end's job, so
@@ -155,11 +160,14 @@ def _display_data(figure: Figure) -> dict:
     figure would land in whichever cell moved the slider. Setting the state works everywhere and
     needs no ``%matplotlib inline``.
     """
+    description = alt_text(figure) or repr(figure)
+    png = base64.b64encode(figure_png(figure)).decode("ascii")
     return {
         "output_type": "display_data",
         "data": {
-            "image/png": base64.b64encode(figure_png(figure)).decode("ascii"),
-            "text/plain": alt_text(figure) or repr(figure),
+            "text/html": f'<img src="data:image/png;base64,{png}" '
+                         f'alt="{html.escape(description, quote=True)}">',
+            "text/plain": description,
         },
-        "metadata": {"image/png": {"alt": alt_text(figure)}} if alt_text(figure) else {},
+        "metadata": {},
     }

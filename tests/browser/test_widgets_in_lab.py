@@ -134,7 +134,8 @@ JS_WIDGETS_SETTLED = """
     .every(node => !node.textContent.startsWith('Loading widget...'))
 """
 
-# What an explorer shows: its status text and the sources of its figure images. (Texts are read
+# What an explorer shows: its status text, the sources of its figure images and their alt texts
+# (what a screen reader says for each). (Texts are read
 # with textContent: innerText is empty for cells the notebook's content-visibility windowing
 # has not painted yet, even when scrolled into view a moment ago.)
 JS_EXPLORER_STATE = """
@@ -142,7 +143,9 @@ JS_EXPLORER_STATE = """
     const status = explorer.querySelector('.c182-status');
     return {status: status ? status.textContent.trim() : null,
             images: [...explorer.querySelectorAll('.c182-figure img')]
-                .map(image => image.getAttribute('src'))};
+                .map(image => image.getAttribute('src')),
+            alts: [...explorer.querySelectorAll('.c182-figure img')]
+                .map(image => image.getAttribute('alt'))};
 }
 """
 
@@ -300,6 +303,7 @@ def _move_first_slider(page, notebook: str, explorer, index: int) -> None:
         f"explorer {index} shows no figure image (shown as text, '<Figure size ...>'?)")
     problems = _figure_problems(explorer.evaluate(JS_FIGURE_STATS))
     assert not problems, f"explorer {index}: {problems}"
+    _assert_described(before, index)
 
     at_max = float(handle.get_attribute("aria-valuenow")) >= float(
         handle.get_attribute("aria-valuemax"))
@@ -321,6 +325,19 @@ def _move_first_slider(page, notebook: str, explorer, index: int) -> None:
             f"and {len(after['images'])} after")
         problems = _figure_problems(explorer.evaluate(JS_FIGURE_STATS))
         assert not problems, f"explorer {index} after a slider move: {problems}"
+        _assert_described(after, index)
+        if after["images"] != before["images"]:
+            assert after["alts"] != before["alts"], (
+                f"explorer {index}: the figure changed but its alt text did not: "
+                f"{after['alts']}")
     else:  # an impossible setting: the figure is cleared and the status says why
         assert after["status"] != before["status"], (
             f"explorer {index} lost its figure after a slider move, with no message")
+
+
+def _assert_described(state: dict, index: int) -> None:
+    """Every figure image of an explorer (JS_EXPLORER_STATE) has a text alternative of its own,
+    not the empty string and not matplotlib's ``<Figure size ...>``."""
+    for alt in state["alts"]:
+        assert alt and alt.strip() and not alt.startswith("<Figure"), (
+            f"explorer {index} shows a figure whose alt text is {alt!r}")
