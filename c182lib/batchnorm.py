@@ -51,7 +51,6 @@ from ._validate import (
 )
 
 __all__ = [
-    "LAYOUTS",
     "BatchNorm",
     "BatchNormCache",
     "LayoutBatchNorm",
