@@ -34,6 +34,7 @@ calls these functions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -52,10 +53,12 @@ from ._validate import (
 __all__ = [
     "BatchNorm",
     "BatchNormCache",
+    "LayoutBatchNorm",
     "SpatialBatchNormCache",
     "batchnorm_backward",
     "batchnorm_forward",
     "batchnorm_inference",
+    "layout_batchnorm",
     "spatial_batchnorm_backward",
     "spatial_batchnorm_forward",
     "spatial_batchnorm_inference",
@@ -470,3 +473,83 @@ class BatchNorm:
             raise RuntimeError("backward needs a training-mode forward pass first")
         backward = spatial_batchnorm_backward if self.spatial else batchnorm_backward
         return backward(dout, self._cache)
+
+
+# The layouts of the BatchNorm explorer: key -> (label, how the statistics are taken). The first
+# three are the same computation written three ways; the last two are the usual wrong axes.
+LAYOUTS = {
+    "NCHW": ("NCHW", "x of shape (N, C, H, W), statistics over axes (0, 2, 3)"),
+    "NHWC": ("NHWC", "x stored as (N, H, W, C), statistics over axes (0, 1, 2)"),
+    "rows": ("(N·H·W, C) reshape",
+             "x.transpose(0, 2, 3, 1).reshape(-1, C), fully connected BatchNorm over axis 0"),
+    "wrong-reshape": ("wrong: NCHW .reshape(-1, C)",
+                      "x of shape (N, C, H, W) reshaped to (-1, C) without moving the channels "
+                      "last, fully connected BatchNorm over axis 0"),
+    "wrong-axes": ("wrong: NHWC with NCHW's axes",
+                   "x stored as (N, H, W, C), statistics over axes (0, 2, 3), i.e. over "
+                   "N, W and C: one statistic per row h"),
+}
+
+
+def _layout_rows(x: np.ndarray, layout: str) -> tuple[np.ndarray, Callable]:
+    """The matrix whose columns ``layout`` normalises, and the map from that matrix back to NCHW.
+
+    x : (N, C, H, W). Returns ``rows`` of shape (M, K): column k holds the M values statistic k
+    is taken over, and ``back(rows) -> (N, C, H, W)``.
+    """
+    n, c, h, w = x.shape
+    if layout in ("NCHW", "NHWC", "rows"):
+        # Axes (0, 2, 3) of NCHW, axes (0, 1, 2) of NHWC and axis 0 of the (N·H·W, C) matrix are
+        # the same values: one column per channel.
+        return _to_rows(x), lambda rows: _from_rows(rows, x.shape)
+    if layout == "wrong-reshape":
+        return x.reshape(-1, c), lambda rows: rows.reshape(n, c, h, w)
+    # "wrong-axes": NHWC = (N, H, W, C); reducing axes (0, 2, 3) keeps axis 1, H, last.
+    nhwc = x.transpose(0, 2, 3, 1)
+    return (nhwc.transpose(0, 2, 3, 1).reshape(-1, h),
+            lambda rows: rows.reshape(n, w, c, h).transpose(0, 2, 3, 1))
+
+
+class LayoutBatchNorm(NamedTuple):
+    """What BatchNorm computes on a batch under one layout (see `layout_batchnorm`).
+
+    Attributes
+    ----------
+    out : ndarray, shape (N, C, H, W)
+        The normalised batch, back in NCHW (gamma = 1, beta = 0).
+    mean, var : ndarray, shape (K,)
+        The K statistics the layout takes (K = C for the right layouts, H for "wrong-axes").
+    sources : ndarray of int, shape (K, C)
+        ``sources[k, c]``: how many of statistic k's values come from channel c.
+    """
+
+    out: np.ndarray
+    mean: np.ndarray
+    var: np.ndarray
+    sources: np.ndarray
+
+
+def layout_batchnorm(x, layout: str = "NCHW", eps: float = 1e-5) -> LayoutBatchNorm:
+    """Normalise ``x`` (N, C, H, W) as BatchNorm does when it is given ``layout`` (`LAYOUTS`).
+
+    "NCHW" is `spatial_batchnorm_forward`; the other layouts rearrange the
+    batch into a matrix and call the fully connected `batchnorm_forward` on
+    it (gamma = 1, beta = 0), then undo the rearrangement. Every value is labelled with its
+    channel and rearranged the same way, which gives ``sources``.
+    """
+    x = as_float_array("x", x, ndim=4, layout="(N, C, H, W)")
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {tuple(LAYOUTS)}; got {layout!r}")
+    n_channels = x.shape[1]
+    if layout == "NCHW":
+        out, cache = spatial_batchnorm_forward(
+            x, np.ones(n_channels), np.zeros(n_channels), eps)
+    else:
+        rows, back = _layout_rows(x, layout)
+        out_rows, cache = batchnorm_forward(
+            rows, np.ones(rows.shape[1]), np.zeros(rows.shape[1]), eps)
+        out = back(out_rows)
+    channel_of = np.broadcast_to(np.arange(n_channels).reshape(1, -1, 1, 1), x.shape)
+    labels, _ = _layout_rows(channel_of, layout)
+    sources = np.stack([np.bincount(column, minlength=n_channels) for column in labels.T])
+    return LayoutBatchNorm(out, cache.mean, cache.var, sources)

@@ -201,6 +201,8 @@ VALID_CALLS = {
         x=_rng().standard_normal((5, 4)), gamma=np.ones(4), beta=np.zeros(4), eps=1e-5)),
     "batchnorm.spatial_batchnorm_forward": lambda: (batchnorm.spatial_batchnorm_forward, dict(
         x=_rng().standard_normal((2, 3, 4, 4)), gamma=np.ones(3), beta=np.zeros(3), eps=1e-5)),
+    "batchnorm.layout_batchnorm": lambda: (batchnorm.layout_batchnorm, dict(
+        x=_rng().standard_normal((2, 3, 4, 4)), layout="wrong-axes", eps=1e-5)),
     "batchnorm.batchnorm_backward": _bn_backward(
         batchnorm.batchnorm_forward, batchnorm.batchnorm_backward, (5, 4)),
     "batchnorm.spatial_batchnorm_backward": _bn_backward(

@@ -42,6 +42,9 @@ def figure_functions() -> list[str]:
 CASES = {
     "batchnorm_channel_stats_figure": (
         {"x": RNG.normal(size=(2, 3, 2, 2))}, {"x": 5 + RNG.normal(size=(4, 2, 3, 3))}),
+    "batchnorm_layout_figure": ({"x": RNG.normal(size=(2, 3, 2, 2))},
+                                {"x": RNG.normal(size=(3, 2, 4, 2)), "layout": "wrong-axes",
+                                 "eps": 1.0}),
     "conv_explorer_figure": ({"n": 7}, {"dims": 2, "n": 8, "kernel_size": 3, "stride": 2,
                                         "show_matrix": True}),
     "conv_matrix_2d_figure": ({"input_hw": 3, "w": np.ones((2, 2))},

@@ -16,7 +16,7 @@ from ._common import (
     describe,
     new_figure,
 )
-from .batchnorm import batchnorm_channel_stats_figure
+from .batchnorm import batchnorm_channel_stats_figure, batchnorm_layout_figure
 from .conv import (
     conv_explorer_figure,
     conv_matrix_2d_figure,
@@ -54,6 +54,7 @@ __all__ = [
     "alt_text",
     "artists_with_gid",
     "batchnorm_channel_stats_figure",
+    "batchnorm_layout_figure",
     "clipped_norm",
     "conv_explorer_figure",
     "conv_matrix_2d_figure",

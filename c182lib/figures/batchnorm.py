@@ -7,6 +7,12 @@ are ``(c, mean_c)``), the ± one standard deviation bars ``"{stage}-std"`` (a Li
 segments from ``mean_c - std_c`` to ``mean_c + std_c``), the targets ``"target"`` (segments at
 ``beta`` and ``beta ± |gamma|``) and the histogram patches ``"hist-{stage}-{c}"`` of channel
 ``c``.
+
+`batchnorm_layout_figure` (the BatchNorm explorer's picture) shows what one layout's statistics
+are taken over; its gids: ``"sources"`` (the image of `c182lib.batchnorm.LayoutBatchNorm`'s
+``sources`` as fractions), ``"used-mean"`` / ``"used-std"`` (the statistics the layout takes),
+``"true-mean"`` (the channels' true means, when given), ``"out-mean"`` / ``"out-std"`` (each
+channel of the output) and ``"target"``.
 """
 
 from __future__ import annotations
@@ -17,7 +23,15 @@ from matplotlib.figure import Figure
 
 from c182lib import batchnorm
 from c182lib._validate import as_float_array
-from c182lib.figures._common import BLACK, LIGHT_GREY, TAP_COLORS, new_figure
+from c182lib.figures._common import (
+    BLACK,
+    DARK_GREY,
+    LIGHT_GREY,
+    TAP_COLORS,
+    describe,
+    format_value,
+    new_figure,
+)
 
 _MAX_LEGEND_CHANNELS = 8
 TARGET_COLOR = "#AAAAAA"
@@ -119,3 +133,120 @@ def batchnorm_channel_stats_figure(x, gamma=None, beta=None, histograms: bool = 
     fig.suptitle(f"Spatial BatchNorm: statistics per channel c, taken over N, H, W "
                  f"({n}·{h}·{w} = {n * h * w} values each)", fontsize=11)
     return fig
+
+
+
+def _numbers(values) -> str:
+    """``[2.00, -1.00, 5]``: a short list of values, as the figures label them."""
+    return "[" + ", ".join(format_value(v) for v in values) + "]"
+
+
+def _mean_std(ax: Axes, positions, means, stds, gid: str, colors) -> None:
+    """Points at ``means`` with ± ``stds`` bars (gids ``"{gid}-mean"``, ``"{gid}-std"``)."""
+    bars = ax.errorbar(positions, means, yerr=stds, fmt="none", ecolor=BLACK, elinewidth=1.2,
+                       capsize=4)
+    bars.lines[2][0].set_gid(f"{gid}-std")
+    ax.scatter(positions, means, c=colors, s=40, zorder=3, edgecolors=BLACK, linewidths=0.6,
+               gid=f"{gid}-mean")
+    ax.set_xticks(positions)
+
+
+def batchnorm_layout_figure(x, layout: str = "NCHW", eps: float = 1e-5, channel_means=None,
+                            channel_stds=None) -> Figure:
+    """What BatchNorm's statistics are taken over when the batch is stored in ``layout``.
+
+    The batch is normalised by `c182lib.batchnorm.layout_batchnorm` (gamma = 1, beta = 0), which
+    also labels every value with its channel. A right layout (NCHW, NHWC, the (N·H·W, C)
+    reshape) gives each statistic the ``N·H·W`` values of one channel, so every output channel
+    has mean 0 and standard deviation ``sqrt(var_c / (var_c + eps))``, just below 1 unless
+    ``eps`` is comparable with the channel's variance. A wrong one mixes channels into each
+    statistic, and the output channels keep part of their differences.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, C, H, W)
+        The batch, in this workbook's layout (the figure rearranges it as ``layout`` says).
+    layout : str
+        A key of `c182lib.batchnorm.LAYOUTS`.
+    eps : float
+        BatchNorm's epsilon (> 0).
+    channel_means, channel_stds : array_like, shape (C,), optional
+        The distribution the batch was drawn from, drawn in dark grey next to statistic k (the
+        truth for channel k) (for a right layout, how far a batch of this size is from the truth).
+
+    Returns
+    -------
+    Figure
+        Left: ``sources`` as fractions, statistic k (rows) by channel c (columns), each
+        printed. Middle: the mean ± std each statistic uses. Right: mean ± std of each output
+        channel over N, H, W, with the targets 0 and ± 1 in grey.
+    """
+    x = as_float_array("x", x, ndim=4, layout="(N, C, H, W)")
+    result = batchnorm.layout_batchnorm(x, layout, eps)
+    n, n_channels, h, w = x.shape
+    n_stats = result.sources.shape[0]
+    fractions = result.sources / result.sources.sum(axis=1, keepdims=True)
+    label, how = batchnorm.LAYOUTS[layout]
+    one_channel_each = bool(np.all(fractions.max(axis=1) == 1))
+
+    fig = new_figure(10.5, 3.6)
+    ax_sources, ax_used, ax_out = fig.subplots(1, 3, width_ratios=[1.0, 1.2, 1.2])
+    ax_sources.imshow(fractions, cmap="Greys", vmin=0, vmax=2.0, aspect="auto", gid="sources")
+    for k in range(n_stats):
+        for c in range(n_channels):
+            ax_sources.text(c, k, f"{100 * fractions[k, c]:.0f} %", ha="center", va="center",
+                            fontsize=8, color=BLACK)
+    ax_sources.set_xticks(range(n_channels))
+    ax_sources.set_yticks(range(n_stats))
+    ax_sources.set_xlabel("channel c")
+    ax_sources.set_ylabel("statistic k")
+    ax_sources.set_title("share of statistic k's values\nfrom channel c", fontsize=10)
+
+    stats = np.arange(n_stats)
+    stat_colors = [channel_color(k) if one_channel_each else LIGHT_GREY for k in stats]
+    if channel_means is not None:
+        true_means = as_float_array("channel_means", channel_means, ndim=1, layout="(C,)")
+        true_stds = as_float_array("channel_stds", np.zeros(n_channels) if channel_stds is None
+                                   else channel_stds, ndim=1, layout="(C,)")
+        for name, arr in (("channel_means", true_means), ("channel_stds", true_stds)):
+            if arr.shape != (n_channels,):
+                raise ValueError(f"{name} must have shape (C,) = ({n_channels},); "
+                                 f"got {arr.shape}")
+        ax_used.errorbar(np.arange(n_channels) + 0.25, true_means, yerr=true_stds, fmt="s",
+                         color=DARK_GREY, markersize=5, capsize=3, gid="true-mean",
+                         label="true mean ± std of channel k")
+    _mean_std(ax_used, stats, result.mean, np.sqrt(result.var), "used", stat_colors)
+    ax_used.set_xlabel("statistic k")
+    ax_used.set_ylabel("mean ± std it uses")
+    ax_used.set_title(f"the statistics: {n_stats}, each over "
+                      f"{result.sources[0].sum()} values", fontsize=10)
+    if channel_means is not None:
+        ax_used.legend(fontsize=7, loc="best")
+
+    out_means, out_stds = _channel_stats(result.out)
+    channels = np.arange(n_channels)
+    ax_out.hlines([0.0, 1.0, -1.0], -0.4, n_channels - 0.6, colors=TARGET_COLOR, linewidths=4,
+                  zorder=0, gid="target")
+    _mean_std(ax_out, channels, out_means, out_stds, "out",
+              [channel_color(c) for c in channels])
+    ax_out.set_xlabel("channel c")
+    ax_out.set_ylabel("mean ± std over N, H, W")
+    ax_out.set_title("each output channel\n(grey: targets 0 and ± 1)", fontsize=10)
+    fig.suptitle(f"BatchNorm, {label} (N = {n}, eps = {eps:g})\n{how}", fontsize=10)
+
+    if one_channel_each:
+        mixing = f"each from one channel ({n}·{h}·{w} values)"
+    else:
+        channels_per_stat = np.count_nonzero(result.sources, axis=1)
+        low, high = channels_per_stat.min(), channels_per_stat.max()
+        mixing = (f"each mixing values of {low if low == high else f'{low} to {high}'} "
+                  f"channels (statistic 0: "
+                  + ", ".join(f"{100 * f:.0f} % from channel {c}"
+                              for c, f in enumerate(fractions[0]) if f > 0) + ")")
+    text = (f"BatchNorm statistics, layout {label}: {how}; batch size N = {n}, eps = {eps:g}. "
+            f"{n_stats} statistics, {mixing}; their means {_numbers(result.mean)}"
+            + (f", the channels' true means {_numbers(true_means)}"
+               if channel_means is not None else "")
+            + f". Output per channel: means {_numbers(out_means)}, standard deviations "
+            f"{_numbers(out_stds)} (targets 0 and 1).")
+    return describe(fig, text)

@@ -4,8 +4,9 @@ Each returns an ipywidgets ``VBox`` (or, where ipywidgets is missing, the static
 Drive one from code with ``explorer.controls["stride"].value = 2``.
 """
 
+from .batchnorm import batchnorm_explorer
 from .conv import conv_explorer
 from .pool import pool_explorer
 from .rnn import rnn_gradient_explorer
 
-__all__ = ["conv_explorer", "pool_explorer", "rnn_gradient_explorer"]
+__all__ = ["batchnorm_explorer", "conv_explorer", "pool_explorer", "rnn_gradient_explorer"]
