@@ -80,22 +80,12 @@ CASES = {
                                    {"scales": (0.5,), "T": 20, "hidden_size": 4,
                                     "sweep": (0.8, 1.2)}),
 }
-# Owned by another branch (h/widgets adds its text alternative); remove once merged.
-PENDING = {"batchnorm_channel_stats_figure"}
-
-
-def _params(name):
-    marks = [pytest.mark.xfail(reason="text alternative added on another branch")] \
-        if name in PENDING else []
-    return pytest.param(name, marks=marks, id=name)
-
-
 def test_every_figure_function_has_cases():
     """A new figure function fails here until it is given two settings in CASES."""
     assert set(figure_functions()) == set(CASES)
 
 
-@pytest.mark.parametrize("name", [_params(n) for n in figure_functions()])
+@pytest.mark.parametrize("name", figure_functions())
 def test_text_alternative_is_set_and_follows_the_data(name):
     function = getattr(figures, name)
     cases = CASES[name] or ({},)
@@ -258,3 +248,14 @@ def test_contrast_ratio_matches_wcag_examples():
     assert contrast_ratio("#777777", "white") == pytest.approx(4.48, abs=0.01)
     assert contrast_ratio("white", "white") == pytest.approx(1.0)
     assert contrast_ratio("#0072B2", "white") == contrast_ratio("white", "#0072B2")
+
+
+def test_batchnorm_channel_stats_text_gives_each_channel_before_and_after():
+    x = np.stack([np.full((2, 2), 3.0), np.array([[0.0, 2.0], [4.0, 6.0]])])[None]  # (1, 2, 2, 2)
+    text = alt_text(figures.batchnorm_channel_stats_figure(x, gamma=[2.0, 1.0], beta=[1.0, 0.0],
+                                                           histograms=False))
+    # channel 0 is constant (std 0: normalised to beta exactly), channel 1 has mean 3, std sqrt(5)
+    assert "N = 1, C = 2, H = 2, W = 2" in text and "its 4 values" in text
+    assert "c = 0: 3 ± 0 → 1 ± 0 (target 1 ± 2)" in text
+    assert "c = 1: 3 ± 2.24 → 0 ± 1.00 (target 0 ± 1)" in text
+    assert "histogram" not in text

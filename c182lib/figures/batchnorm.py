@@ -132,7 +132,24 @@ def batchnorm_channel_stats_figure(x, gamma=None, beta=None, histograms: bool = 
                        fontsize=8, frameon=False)
     fig.suptitle(f"Spatial BatchNorm: statistics per channel c, taken over N, H, W "
                  f"({n}·{h}·{w} = {n * h * w} values each)", fontsize=11)
-    return fig
+    return describe(fig, _channel_stats_text(x, out, gamma, beta, histograms))
+
+
+def _channel_stats_text(x: np.ndarray, out: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
+                        histograms: bool) -> str:
+    """The text alternative of `batchnorm_channel_stats_figure`: each channel's mean ± std
+    before and after, and its targets."""
+    n, n_channels, h, w = x.shape
+    (mean_x, std_x), (mean_out, std_out) = _channel_stats(x), _channel_stats(out)
+    channels = "; ".join(
+        f"c = {c}: {format_value(mean_x[c])} ± {format_value(std_x[c])} → "
+        f"{format_value(mean_out[c])} ± {format_value(std_out[c])} "
+        f"(target {format_value(beta[c])} ± {format_value(abs(gamma[c]))})"
+        for c in range(n_channels))
+    shown = " Below, each channel's histogram of values before and after." if histograms else ""
+    return (f"Spatial BatchNorm of x with N = {n}, C = {n_channels}, H = {h}, W = {w}: each "
+            f"channel's mean ± standard deviation over its {n * h * w} values, before → after. "
+            f"{channels}.{shown}")
 
 
 
