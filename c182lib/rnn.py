@@ -20,8 +20,9 @@ hidden state and calls them.
 - Problem types with the same cell: `one_to_one`, `one_to_many`, `many_to_one`, `many_to_many`.
 - Vanishing and exploding gradients: `hidden_gradient_norms`, `random_upstream_gradient`,
   `hidden_jacobian_norms`, `scaled_recurrent_matrix`.
-- `global_norm`, `clip_grad_norm`: the global norm of several gradients, and rescaling them all
-  together by it.
+- `gradient_experiment`: gradient norms through time of a toy RNN, with their bound.
+- `global_norm`, `clip_grad_norm`, `clipped_norm`: the global norm of several gradients,
+  rescaling them all together by it, and that norm before and after.
 
 Dtypes: integer arrays become float64, and every function computes in the dtype its array
 arguments promote to (NumPy's rule): float32 if all of them are float32, float64 as soon as one
@@ -627,6 +628,95 @@ def scaled_recurrent_matrix(hidden_size: int, sigma_max: float, seed=None) -> np
     return sigma_max * (q * np.where(np.diag(r) < 0, -1.0, 1.0))
 
 
+# The toy RNN of `gradient_experiment` has D = 8 inputs; only their scale matters for the norms.
+EXPERIMENT_INPUT_SIZE = 8
+
+
+class GradientExperiment(NamedTuple):
+    """Gradients of one toy RNN (one sequence) with ``σ_max(W_hh)`` set; see
+    `gradient_experiment`.
+
+    Attributes
+    ----------
+    norms : ndarray, shape (T + 1,)
+        ``norms[t] = ||∂L/∂h_t||`` for ``t = 0, ..., T`` (`c182lib.hidden_gradient_norms`).
+    bound : ndarray, shape (T + 1,)
+        Upper bound of ``norms``: ``σ_max^(T-t)`` for a loss on the last step (from
+        `c182lib.hidden_jacobian_norms`, as ``||∂L/∂h_T|| = 1``); for a loss on every
+        step, ``Σ_{s=max(t,1)..T} σ_max^(s-t)`` (one unit-norm gradient enters at every step
+        s = 1..T; ``h_0`` has no loss).
+    jacobian_norms : ndarray, shape (T + 1,)
+        ``||∂h_T/∂h_t||_2`` (`c182lib.hidden_jacobian_norms`).
+    grads : tuple of ndarray
+        ``(dW_xh, dW_hh, db_h)`` from `c182lib.rnn_backward`, shapes (H, D), (H, H), (H,).
+    """
+
+    norms: np.ndarray
+    bound: np.ndarray
+    jacobian_norms: np.ndarray
+    grads: tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def gradient_experiment(sigma_max: float, T: int = 50, hidden_size: int = 32, seed: int = 0,
+                        loss: str = "last", input_scale: float = 0.01) -> GradientExperiment:
+    r"""Backpropagate through a toy RNN whose recurrent matrix has spectral norm ``sigma_max``.
+
+    The RNN has ``H = hidden_size`` units, ``D = 8`` inputs, ``b_h = 0`` and ``h_0 = 0``; it
+    reads one random sequence ``x`` (T, D) with entries from N(0, 1) through
+    ``W_xh = input_scale · N(0, 1/D)``, so small ``input_scale`` keeps the pre-activations
+    small and ``tanh' ≈ 1``: the regime in which the bound is nearly tight. ``W_hh`` is
+    ``sigma_max`` times a random orthogonal matrix (`c182lib.scaled_recurrent_matrix`),
+    the same orthogonal matrix for every ``sigma_max`` at one ``seed``, so scales differ in
+    nothing else. The loss is linear in the hidden states with unit-norm random directions
+    (`c182lib.random_upstream_gradient`), on the last step or on every step.
+
+    Parameters
+    ----------
+    sigma_max : float
+        Every singular value of ``W_hh`` (> 0).
+    T : int
+        Sequence length (>= 1).
+    hidden_size : int
+        H (>= 1).
+    seed : int
+        Seeds the sequence, ``W_xh``, the orthogonal part of ``W_hh`` and the loss directions.
+    loss : {"last", "every"}
+        Where the loss is: on ``h_T`` only, or on every ``h_t``.
+    input_scale : float
+        Scale of ``W_xh`` (> 0).
+
+    Returns
+    -------
+    GradientExperiment
+        ``norms``, ``bound``, ``jacobian_norms`` (each shape (T + 1,), index t for ``h_t``) and
+        the parameter gradients ``grads``.
+    """
+    T = as_int("T", T, minimum=1)
+    hidden_size = as_int("hidden_size", hidden_size, minimum=1)
+    input_scale = as_positive_float("input_scale", input_scale)
+    seed = as_int("seed", seed, minimum=0)
+    data_seed, matrix_seed, loss_seed = np.random.SeedSequence(seed).spawn(3)
+    rng = np.random.default_rng(data_seed)
+    d = EXPERIMENT_INPUT_SIZE
+    x = rng.standard_normal((1, T, d))
+    W_xh = input_scale * rng.standard_normal((hidden_size, d)) / np.sqrt(d)
+    W_hh = scaled_recurrent_matrix(hidden_size, sigma_max, seed=matrix_seed)
+    h, cache = rnn_forward(x, None, W_xh, W_hh, np.zeros(hidden_size))
+    dh = random_upstream_gradient(h.shape, loss=loss, seed=loss_seed)
+    norms = hidden_gradient_norms(dh, cache)
+    jacobian_norms, power_bound = hidden_jacobian_norms(h[0], W_hh)
+    if loss == "last":
+        bound = power_bound
+    else:
+        # power_bound[::-1][k] = σ^k, so the reversed cumulative sum is Σ_{k=0}^{T-t} σ^k,
+        # i.e. Σ_{s=t}^{T} σ^(s-t). The loss steps are s = 1..T (h_0 has none): at t = 0 the
+        # term s = 0 (σ^0 = 1) is not there.
+        bound = np.cumsum(power_bound[::-1])[::-1]
+        bound[0] -= 1.0
+    _, _, dW_xh, dW_hh, db_h = rnn_backward(dh, cache)
+    return GradientExperiment(norms, bound, jacobian_norms, (dW_xh, dW_hh, db_h))
+
+
 # --------------------------------------------------------------------------------------------
 # Gradient clipping
 # --------------------------------------------------------------------------------------------
@@ -728,6 +818,25 @@ def clip_grad_norm(grads, max_norm: float):
     if isinstance(grads, Mapping):
         return dict(zip(keys, clipped, strict=True)), total_norm
     return (clipped if isinstance(grads, list) else tuple(clipped)), total_norm
+
+
+def clipped_norm(grads, max_norm: float) -> tuple[float, float]:
+    """Global norm of ``grads`` before and after `c182lib.clip_grad_norm`.
+
+    Parameters
+    ----------
+    grads : sequence of ndarray
+        Gradients of any shapes.
+    max_norm : float
+        Clipping threshold (> 0).
+
+    Returns
+    -------
+    before, after : float
+        ``sqrt(Σ_i ||g_i||²)`` of the gradients and of the clipped gradients.
+    """
+    clipped, before = clip_grad_norm(list(grads), max_norm)
+    return before, global_norm(clipped)
 
 
 # --------------------------------------------------------------------------------------------
