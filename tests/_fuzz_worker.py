@@ -6,10 +6,11 @@ argument), failures by class (an unnamed error, another exception type, a change
 call over `TIME_LIMIT` seconds or `MEMORY_LIMIT` bytes) and a few failing examples.
 """
 
-from __future__ import dataclasses
+from __future__ import annotations
 
 import collections
 import copy
+import dataclasses
 import functools
 import inspect
 import json
