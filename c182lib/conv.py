@@ -36,7 +36,6 @@ longdouble are refused (`c182lib._validate` decides the allowed dtypes for the w
 
 from __future__ import annotations
 
-import threading
 from typing import NamedTuple
 
 import numpy as np
@@ -133,8 +132,7 @@ def _check_conv2d(x, w, b, stride, padding, dilation):
     causes = {"padding": padding, "stride": stride, "x.shape": x.shape, "w.shape": w.shape}
     check_size("an output", (n, f, *out_hw), **causes)
     check_size("a padded input", (n, c, h + 2 * padding[0], width + 2 * padding[1]), **causes)
-    check_size("the im2col columns of one image", (c * kh * kw + 1, out_hw[0] * out_hw[1]),
-               **causes)
+    check_size("the im2col columns", (c * kh * kw, n * out_hw[0] * out_hw[1]), **causes)
     return x, w, b, stride, padding, dilation, out_hw
 
 
@@ -412,70 +410,32 @@ def conv_matrix_2d(input_hw, w, stride=1, padding=0, on_padded=False) -> np.ndar
 # --------------------------------------------------------------------------- im2col / col2im
 
 
-def _tap_slices(offset: int, stride: int, n_in: int, n_out: int) -> tuple[slice, slice] | None:
-    """Where one kernel tap reads the *unpadded* input along one axis.
-
-    Output position ``o`` reads input index ``offset + stride*o`` (``offset = i*dilation -
-    padding`` for tap ``i``). Returns ``(outputs, inputs)``: the slice of output positions whose
-    index lands inside ``[0, n_in)``, and the matching strided slice of the input; ``None`` if
-    every read falls in the padding.
-    """
-    first = max(0, (stride - 1 - offset) // stride)       # smallest o with index >= 0
-    stop = min(n_out, (n_in - 1 - offset) // stride + 1)  # one past the largest o with index < n_in
-    if stop <= first:
-        return None
-    start_in = offset + stride * first
-    return slice(first, stop), slice(start_in, start_in + stride * (stop - first - 1) + 1, stride)
+def _tap_window(offset: int, stride: int, n_out: int) -> slice:
+    """The padded cells tap ``offset`` reads along one axis: ``offset + stride*o`` for every
+    output position ``o = 0 .. n_out - 1``."""
+    return slice(offset, offset + stride * (n_out - 1) + 1, stride)
 
 
-def _taps(x_hw, kernel_hw, stride, padding, dilation, out_hw):
-    """Yield ``(i, j, outputs, inputs)`` for every kernel tap that reads real input cells.
-
-    ``outputs`` is a pair of slices over ``(H_out, W_out)`` and ``inputs`` the matching pair of
-    strided slices over the unpadded ``(H, W)``: output ``(oh, ow)`` in ``outputs`` reads input
-    ``(oh*SH + i*DH - PH, ow*SW + j*DW - PW)``. Taps that fall entirely in the padding are
-    skipped. `_fill_cols` copies along these slices and `_add_cols_back`, its adjoint, adds back
-    along them.
-    """
-    (h, w), (kh, kw), (sh, sw), (ph, pw), (dh, dw), (h_out, w_out) = (
-        x_hw, kernel_hw, stride, padding, dilation, out_hw)
-    for i in range(kh):
-        rows = _tap_slices(i * dh - ph, sh, h, h_out)
-        for j in range(kw):
-            columns = _tap_slices(j * dw - pw, sw, w, w_out)
-            if rows is not None and columns is not None:
-                yield i, j, (rows[0], columns[0]), (rows[1], columns[1])
-
-
-def _fill_cols(cols_by_tap: np.ndarray, x: np.ndarray, taps: list) -> None:
-    """Copy every receptive field of ``x`` (N, C, H, W) into ``cols_by_tap``.
-
-    ``cols_by_tap`` has shape ``(C, KH, KW, N, H_out, W_out)`` (the `im2col` matrix before its
-    axes are merged) and ``taps`` is ``list(_taps(...))``. Entries whose tap falls in the
-    padding are not written: they keep the zero the caller allocated them with.
-    """
-    x_cnhw = x.transpose(1, 0, 2, 3)  # a view in the column order of cols
-    for i, j, outputs, inputs in taps:
-        cols_by_tap[:, i, j, :, *outputs] = x_cnhw[:, :, *inputs]
-
-
-def _add_cols_back(dx: np.ndarray, cols_by_tap: np.ndarray, taps: list) -> None:
-    """The adjoint of `_fill_cols`: add each entry of ``cols_by_tap`` to ``dx`` (in place)."""
-    dx_cnhw = dx.transpose(1, 0, 2, 3)  # a view: adding into it adds into dx
-    for i, j, outputs, inputs in taps:
-        # Within one offset the strided slice hits distinct cells, so += is safe; the overlap
-        # between windows is summed across offsets.
-        dx_cnhw[:, :, *inputs] += cols_by_tap[:, i, j, :, *outputs]
+def _check_columns(name: str, x_shape, kernel_size, stride, padding, dilation):
+    """Checked parameters of `im2col` / `col2im` for an input of ``x_shape`` (N, C, H, W)."""
+    kernel_hw = as_int_pair("kernel_size", kernel_size, 1)
+    stride, padding, dilation = _check_hyperparameters(stride, padding, dilation)
+    out_hw = _output_hw(x_shape[2:], kernel_hw, stride, padding, dilation)
+    (n, c, h, w), (kh, kw), (ph, pw) = x_shape, kernel_hw, padding
+    causes = {"kernel_size": kernel_hw, "padding": padding, name: x_shape}
+    check_size("a padded input", (n, c, h + 2 * ph, w + 2 * pw), **causes)
+    check_size("columns", (c * kh * kw, n * out_hw[0] * out_hw[1]), **causes)
+    return kernel_hw, stride, padding, dilation, out_hw
 
 
 def im2col(x, kernel_size, stride=1, padding=0, dilation=1) -> np.ndarray:
     """Unroll every receptive field of a batch into one column of a matrix.
 
     Column ``(n, oh, ow)`` holds the ``C*KH*KW`` input values that output position
-    ``(oh, ow)`` of image ``n`` sees, so a convolution becomes one matrix product::
+    ``(oh, ow)`` of image ``n`` sees, so a convolution becomes one matrix product (this is
+    `conv2d_forward`)::
 
-        out = (w.reshape(F, C*KH*KW) @ im2col(x, (KH, KW), ...))       # (F, N*H_out*W_out)
-        out = out.reshape(F, N, H_out, W_out).transpose(1, 0, 2, 3) + b[:, None, None]
+        out = w.reshape(F, C*KH*KW) @ im2col(x, (KH, KW), ...) + b[:, None]   # (F, N*H_out*W_out)
 
     Layout, exactly::
 
@@ -483,18 +443,8 @@ def im2col(x, kernel_size, stride=1, padding=0, dilation=1) -> np.ndarray:
             = x_padded[n, c, oh*SH + i*DH, ow*SW + j*DW]
 
     Rows follow ``w.reshape(F, -1)``'s column order ``(c, i, j)``; columns are ``(n, oh, ow)``
-    in row-major order. This is the textbook layout, and the fast one for `conv2d_forward`,
-    which builds it for a few images at a time: ``w.reshape(F, -1) @ cols`` is then one
-    product per chunk, which BLAS runs efficiently even when ``F`` and ``C*KH*KW`` are small
-    (early layers), and the backward pass uses the same matrix for ``dw``
-    (``dout_fp @ cols.T``) with no copy. Measured on 2 cores against one product per image
-    (layout ``(N, C*KH*KW, H_out*W_out)``, which writes straight into the NCHW output): the
-    small per-image products were up to 30% slower on the benchmark's first shape and no
-    faster on its second.
-
-    The array is filled with one vectorised copy per kernel offset ``(i, j)`` (``KH*KW``
-    copies of a strided slice, whatever the batch and channel count). Padding is never
-    materialised: entries that fall on it stay zero.
+    in row-major order. The matrix is filled one kernel tap ``(i, j)`` at a time: tap
+    ``(i, j)`` of every window of every image is one strided slice of the padded input.
 
     Parameters
     ----------
@@ -514,16 +464,16 @@ def im2col(x, kernel_size, stride=1, padding=0, dilation=1) -> np.ndarray:
     col2im : the adjoint (transpose) of this linear map.
     """
     x = as_float_array("x", x, 4, "(N, C, H, W)")
-    kernel_hw = as_int_pair("kernel_size", kernel_size, 1)
-    stride, padding, dilation = _check_hyperparameters(stride, padding, dilation)
-    out_hw = _output_hw(x.shape[2:], kernel_hw, stride, padding, dilation)
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw), (h_out, w_out) = _check_columns(
+        "x.shape", x.shape, kernel_size, stride, padding, dilation)
     n, c = x.shape[:2]
-    check_size("columns", (c * kernel_hw[0] * kernel_hw[1], n * out_hw[0] * out_hw[1]),
-               x.itemsize, kernel_size=kernel_hw, padding=padding, **{"x.shape": x.shape})
-    cols_by_tap = np.zeros((c, *kernel_hw, n, *out_hw), dtype=x.dtype)
-    _fill_cols(cols_by_tap, x, list(_taps(x.shape[2:], kernel_hw, stride, padding, dilation,
-                                          out_hw)))
-    return cols_by_tap.reshape(c * kernel_hw[0] * kernel_hw[1], n * out_hw[0] * out_hw[1])
+    x_padded = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    cols = np.empty((c, kh, kw, n, h_out, w_out), dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            taps = x_padded[:, :, _tap_window(i * dh, sh, h_out), _tap_window(j * dw, sw, w_out)]
+            cols[:, i, j] = taps.transpose(1, 0, 2, 3)                 # (C, N, H_out, W_out)
+    return cols.reshape(c * kh * kw, n * h_out * w_out)
 
 
 def col2im(cols, x_shape, kernel_size, stride=1, padding=0, dilation=1) -> np.ndarray:
@@ -533,9 +483,6 @@ def col2im(cols, x_shape, kernel_size, stride=1, padding=0, dilation=1) -> np.nd
     ``sum(im2col(x) * cols) == sum(x * col2im(cols, x.shape))``. Every entry of ``cols`` is
     added to the input cell it was copied from; entries that came from the padding are
     dropped. This is how ``dx`` is assembled from the per-window gradients ``w.T @ dout``.
-
-    It loops over the ``KH*KW`` kernel offsets and adds one strided slice per offset, which is
-    several times faster than scattering every entry with ``np.add.at``.
 
     Parameters
     ----------
@@ -558,17 +505,20 @@ def col2im(cols, x_shape, kernel_size, stride=1, padding=0, dilation=1) -> np.nd
         raise ValueError(f"x_shape must be a tuple (N, C, H, W); got {x_shape!r}")
     x_shape = (as_int("x_shape[0]", x_shape[0], 0), as_int("x_shape[1]", x_shape[1], 1),
                as_int("x_shape[2]", x_shape[2], 1), as_int("x_shape[3]", x_shape[3], 1))
-    check_size("an image batch", x_shape, cols.itemsize, x_shape=x_shape)
-    kernel_hw = as_int_pair("kernel_size", kernel_size, 1)
-    stride, padding, dilation = _check_hyperparameters(stride, padding, dilation)
-    out_hw = _output_hw(x_shape[2:], kernel_hw, stride, padding, dilation)
-    n, c = x_shape[:2]
-    check_shape("cols", cols, (c * kernel_hw[0] * kernel_hw[1], n * out_hw[0] * out_hw[1]),
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw), (h_out, w_out) = _check_columns(
+        "x_shape", x_shape, kernel_size, stride, padding, dilation)
+    n, c, h, w = x_shape
+    check_shape("cols", cols, (c * kh * kw, n * h_out * w_out),
                 f"(C*KH*KW, N*H_out*W_out) for x_shape={x_shape}")
-    x = np.zeros(x_shape, dtype=cols.dtype)
-    _add_cols_back(x, cols.reshape(c, *kernel_hw, n, *out_hw),
-                   list(_taps(x_shape[2:], kernel_hw, stride, padding, dilation, out_hw)))
-    return x
+    cols = cols.reshape(c, kh, kw, n, h_out, w_out)
+    x_padded = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            # One tap reads distinct cells, so += adds each entry once; overlapping windows
+            # meet across taps, where the sums accumulate.
+            x_padded[:, :, _tap_window(i * dh, sh, h_out), _tap_window(j * dw, sw, w_out)] += (
+                cols[:, i, j].transpose(1, 0, 2, 3))
+    return x_padded[:, :, ph:ph + h, pw:pw + w].copy()
 
 
 # --------------------------------------------------------------------------- 2-D layer
@@ -577,9 +527,8 @@ def col2im(cols, x_shape, kernel_size, stride=1, padding=0, dilation=1) -> np.nd
 class Conv2dCache(NamedTuple):
     """What `conv2d_backward` needs from a forward pass (either one): the arguments, by reference.
 
-    ``stride``, ``padding``, ``dilation`` are ``(rows, cols)`` pairs. The `im2col` matrix is
-    not kept: the backward pass rebuilds it chunk by chunk, as PyTorch's CPU convolution
-    does, which costs one more pass of copies and keeps the cache as small as its inputs.
+    ``stride``, ``padding``, ``dilation`` are ``(rows, cols)`` pairs. The backward pass
+    rebuilds the `im2col` matrix from ``x``, so the cache is no larger than the arguments.
     Like any reference, it sees later in-place changes: do not modify ``x`` or ``w`` between
     the forward and the backward pass.
     """
@@ -590,68 +539,6 @@ class Conv2dCache(NamedTuple):
     stride: tuple[int, int]
     padding: tuple[int, int]
     dilation: tuple[int, int]
-
-
-# The fast layer runs im2col and the matrix products on at most this many bytes of columns at
-# a time, so that a chunk is still in the CPU's caches when the product reads it. Measured on
-# the benchmark machine (2 MiB of L2 per core, 32 MiB of L3): building the whole im2col
-# matrix at once made the forward pass up to 1.8x slower on the benchmark's second shape;
-# 4 MiB chunks were as fast as or faster than 2 MiB and 8 MiB ones on both shapes.
-_CHUNK_BYTES = 4 << 20
-
-
-def _images_per_chunk(n_images: int, bytes_per_image: int) -> int:
-    """How many images the fast layer processes at a time: about `_CHUNK_BYTES`, at least 1."""
-    return max(1, min(n_images, _CHUNK_BYTES // max(1, bytes_per_image)))
-
-
-class _Scratch(threading.local):
-    """The fast layer's chunk buffers, kept from one call to the next (one set per thread).
-
-    Allocating megabytes anew on every call can cost more than the call: depending on what
-    else the process allocated, glibc returns such blocks to the system when they are freed,
-    and the next call page-faults them in again. Measured on the benchmark's first shape, in
-    a process that also ran other chunk sizes: forward+backward 6-12 ms with fresh chunk
-    buffers, 3.7 ms with kept ones. PyTorch's allocator keeps freed blocks for the same
-    reason. Buffers of more than ``4 * _CHUNK_BYTES`` (one huge image) are not kept.
-    """
-
-    def __init__(self):
-        self.arrays: dict[str, tuple[tuple, np.ndarray]] = {}
-
-    def zeros(self, name: str, shape: tuple, dtype, geometry: tuple = ()) -> np.ndarray:
-        """An array of ``shape`` whose entries are zero unless a caller with the same
-        ``name``, ``shape``, ``dtype`` and ``geometry`` wrote them: callers that never write
-        an entry (the padding of the columns) can rely on it staying zero."""
-        key = (shape, np.dtype(dtype), geometry)
-        kept = self.arrays.get(name)
-        if kept is not None and kept[0] == key:
-            return kept[1]
-        array = np.zeros(shape, dtype=dtype)
-        if array.nbytes <= 4 * _CHUNK_BYTES:
-            self.arrays[name] = (key, array)
-        return array
-
-
-_scratch = _Scratch()
-
-
-def _columns_with_ones(name: str, x_chw, kernel_hw, stride, padding, dilation, out_hw,
-                       chunk: int, dtype) -> tuple[np.ndarray, np.ndarray]:
-    """A kept buffer for the im2col columns of ``chunk`` images and a row of ones.
-
-    Returns ``cols``, shape ``(C*KH*KW + 1, chunk, H_out*W_out)`` with ``cols[-1] == 1``, and
-    ``cols_by_tap``, the view of ``cols[:-1]`` that `_fill_cols` writes, shape
-    ``(C, KH, KW, chunk, H_out, W_out)``. Entries on the padding are never written, so they
-    keep their zero from chunk to chunk and from call to call (the buffer is reused only for
-    the same geometry).
-    """
-    n_channels, kernel_hw = x_chw[0], tuple(kernel_hw)
-    n_taps = n_channels * kernel_hw[0] * kernel_hw[1]
-    geometry = (tuple(x_chw[1:]), kernel_hw, stride, padding, dilation)  # where the padding is
-    cols = _scratch.zeros(name, (n_taps + 1, chunk, out_hw[0] * out_hw[1]), dtype, geometry)
-    cols[n_taps] = 1
-    return cols, cols[:n_taps].reshape(n_channels, *kernel_hw, chunk, *out_hw)
 
 
 # The Parameters, Returns and Raises sections of both 2-D layers (`_with_layer_sections`).
@@ -729,72 +616,43 @@ def conv2d_forward_naive(x, w, b, stride=1, padding=0, dilation=1) -> tuple[np.n
 
 @_with_layer_sections
 def conv2d_forward(x, w, b, stride=1, padding=0, dilation=1) -> tuple[np.ndarray, Conv2dCache]:
-    """2-D convolution layer, fast: `im2col` and a matrix product, a few images at a time.
+    """2-D convolution layer, fast: `im2col`, one matrix product and a reshape.
 
-    With ``cols = im2col(x)`` (one column per receptive field)::
+    With ``cols = im2col(x)`` (one column per receptive field) every output of every image is
+    one entry of a matrix product::
 
-        out = w.reshape(F, C*KH*KW) @ cols + b[:, None]     (F, N*H_out*W_out)
+        out = w.reshape(F, C*KH*KW) @ cols + b[:, None]           (F, N*H_out*W_out)
 
-    computes every output of every image with BLAS; a reordering copy makes it
-    ``(N, F, H_out, W_out)``. The bias is folded into the product (the "bias trick"): ``b`` is
-    appended to ``w.reshape(F, -1)`` as one more column and a row of ones to ``cols``, so that
-    ``[W | b] @ [cols; 1] = W @ cols + b``, which saves a pass over the output. The columns
-    are built and multiplied for as many images at a time as fit in 4 MiB (at least one
-    image; every image at once for small batches), so they are still in the CPU cache when
-    the product reads them; the result is the same as for the whole ``cols`` at once. The
-    backward pass rebuilds the columns instead of keeping them in the cache.
+    whose columns are ordered ``(n, oh, ow)``; reshaping to ``(F, N, H_out, W_out)`` and
+    moving the batch axis first gives ``(N, F, H_out, W_out)``.
     """
     x, w, b, stride, padding, dilation, out_hw = _check_conv2d(
         x, w, b, stride, padding, dilation)
-    (n_images, n_channels), (n_filters, _, kh, kw) = x.shape[:2], w.shape
-    n_taps, n_positions = n_channels * kh * kw, out_hw[0] * out_hw[1]
-    dtype = np.result_type(x, w, b)
-    x_work = x.astype(dtype, copy=False)
-    taps = list(_taps(x.shape[2:], (kh, kw), stride, padding, dilation, out_hw))
-    w_and_b = np.concatenate([w.reshape(n_filters, n_taps), b[:, None]], axis=1).astype(
-        dtype, copy=False)                                              # (F, C*KH*KW + 1)
-    chunk = _images_per_chunk(n_images, (n_taps + 1) * n_positions * dtype.itemsize)
-    cols, cols_by_tap = _columns_with_ones("forward cols", x.shape[1:], (kh, kw), stride,
-                                           padding, dilation, out_hw, chunk, dtype)
-    if chunk > 1:  # one image per chunk is multiplied straight into out (below)
-        products = _scratch.zeros("forward products", (n_filters, chunk * n_positions), dtype)
-    out = np.empty((n_images, n_filters, n_positions), dtype=dtype)
-    for start in range(0, n_images, chunk):
-        stop = min(start + chunk, n_images)
-        m = stop - start
-        _fill_cols(cols_by_tap[:, :, :, :m], x_work[start:stop], taps)
-        chunk_cols = cols[:, :m].reshape(n_taps + 1, m * n_positions)
-        if m == 1:  # (F, P) is already the layout of out[start]: no reordering copy
-            np.matmul(w_and_b, chunk_cols, out=out[start])
-            continue
-        chunk_products = products[:, :m * n_positions]                  # (F, m*P)
-        np.matmul(w_and_b, chunk_cols, out=chunk_products)
-        np.copyto(out[start:stop],                                      # to (m, F, P)
-                  chunk_products.reshape(n_filters, m, n_positions).transpose(1, 0, 2))
-    return (out.reshape(n_images, n_filters, *out_hw),
-            Conv2dCache(x, w, b, stride, padding, dilation))
+    x_work, w_work, b_work = in_common_dtype(x, w, b)
+    n_images, n_filters = x.shape[0], w.shape[0]
+    cols = im2col(x_work, w.shape[2:], stride, padding, dilation)   # (C*KH*KW, N*H_out*W_out)
+    out = w_work.reshape(n_filters, cols.shape[0]) @ cols + b_work[:, None]
+    out = out.reshape(n_filters, n_images, *out_hw).transpose(1, 0, 2, 3)
+    return np.ascontiguousarray(out), Conv2dCache(x, w, b, stride, padding, dilation)
 
 
 def conv2d_backward(dout, cache: Conv2dCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of a 2-D convolution layer, from the cache of either forward function.
 
     The forward pass computed ``out = W @ cols + b`` with ``W = w.reshape(F, C*KH*KW)`` and
-    ``cols = im2col(x)``. With ``dout`` reordered to ``dout_fp`` of shape
+    ``cols = im2col(x)``. With ``dout`` reordered to ``dout_rows`` of shape
     ``(F, N*H_out*W_out)`` (columns in the ``(n, oh, ow)`` order of ``cols``), the gradients
     are those of a matrix product::
 
-        db = dout_fp.sum(axis=1)                            (F,)
-        dw = dout_fp @ cols.T                               (F, C*KH*KW) -> (F, C, KH, KW)
-        dx = col2im(W.T @ dout_fp)                          (N, C, H, W)
+        db = dout_rows.sum(axis=1)                          (F,)
+        dw = dout_rows @ cols.T                             (F, C*KH*KW) -> (F, C, KH, KW)
+        dx = col2im(W.T @ dout_rows)                        (N, C, H, W)
 
     ``dw`` correlates the input with the upstream gradient (weight sharing: every position
     adds to the same filter), and ``dx`` spreads each output's gradient back over its
     receptive field, summing where windows overlap: the 2-D version of `corr1d_backward` (a
     full convolution of ``dout`` with the filters). Input cells that no window reads (a
-    stride that does not tile the input) get zero gradient. Like the forward pass, it works
-    on a few images at a time, rebuilding their ``cols`` from ``x``; ``dw`` and ``db`` sum
-    over the chunks, and come from one product, ``dout_fp @ [cols; 1].T`` (the bias trick of
-    the forward pass, transposed).
+    stride that does not tile the input) get zero gradient.
 
     Parameters
     ----------
@@ -812,37 +670,17 @@ def conv2d_backward(dout, cache: Conv2dCache) -> tuple[np.ndarray, np.ndarray, n
     """
     check_cache(cache, Conv2dCache, "conv2d_forward or conv2d_forward_naive")
     x, w, b, stride, padding, dilation = cache
-    (n_images, n_channels, h, width), (n_filters, _, kh, kw) = x.shape, w.shape
-    out_hw = _output_hw((h, width), (kh, kw), stride, padding, dilation)
+    n_filters = w.shape[0]
+    out_hw = _output_hw(x.shape[2:], w.shape[2:], stride, padding, dilation)
     dout = as_float_array("dout", dout, 4, "(N, F, H_out, W_out)")
-    check_shape("dout", dout, (n_images, n_filters, *out_hw),
+    check_shape("dout", dout, (x.shape[0], n_filters, *out_hw),
                 "(N, F, H_out, W_out), the shape of the forward output")
-    n_taps, n_positions = n_channels * kh * kw, out_hw[0] * out_hw[1]
-    dtype = np.result_type(dout, x, w, b)
-    x = x.astype(dtype, copy=False)
-    dout = dout.astype(dtype, copy=False).reshape(n_images, n_filters, n_positions)
-    w_matrix = w.reshape(n_filters, n_taps).astype(dtype, copy=False)  # (F, C*KH*KW)
-    taps = list(_taps((h, width), (kh, kw), stride, padding, dilation, out_hw))
-    # Per chunk of images: the rebuilt im2col columns with the forward pass's row of ones
-    # (so that one product gives dw and db), dout reordered to the same column order, and the
-    # columns' gradient.
-    chunk = _images_per_chunk(n_images,
-                              (2 * n_taps + 1 + n_filters) * n_positions * dtype.itemsize)
-    cols, cols_by_tap = _columns_with_ones("backward cols", x.shape[1:], (kh, kw), stride,
-                                           padding, dilation, out_hw, chunk, dtype)
-    dout_by_filter = _scratch.zeros("backward dout", (n_filters, chunk, n_positions), dtype)
-    dcols = _scratch.zeros("backward dcols", (n_taps, chunk * n_positions), dtype)
-    dx = np.zeros(x.shape, dtype=dtype)
-    dw_and_db = np.zeros((n_filters, n_taps + 1), dtype=dtype)
-    for start in range(0, n_images, chunk):
-        stop = min(start + chunk, n_images)
-        m = stop - start
-        _fill_cols(cols_by_tap[:, :, :, :m], x[start:stop], taps)
-        np.copyto(dout_by_filter[:, :m], dout[start:stop].transpose(1, 0, 2))
-        dout_chunk = dout_by_filter[:, :m].reshape(n_filters, m * n_positions)
-        dw_and_db += dout_chunk @ cols[:, :m].reshape(n_taps + 1, m * n_positions).T
-        dcols_chunk = dcols[:, :m * n_positions]                         # (C*KH*KW, m*P)
-        np.matmul(w_matrix.T, dout_chunk, out=dcols_chunk)
-        _add_cols_back(dx[start:stop], dcols_chunk.reshape(n_channels, kh, kw, m, *out_hw),
-                       taps)
-    return dx, dw_and_db[:, :n_taps].reshape(w.shape), dw_and_db[:, n_taps].copy()
+    dout, x, w, _ = in_common_dtype(dout, x, w, b)
+    cols = im2col(x, w.shape[2:], stride, padding, dilation)
+    n_taps, n_columns = cols.shape
+    dout_rows = dout.transpose(1, 0, 2, 3).reshape(n_filters, n_columns)
+    db = dout_rows.sum(axis=1)
+    dw = (dout_rows @ cols.T).reshape(w.shape)
+    dcols = w.reshape(n_filters, n_taps).T @ dout_rows              # (C*KH*KW, N*H_out*W_out)
+    dx = col2im(dcols, x.shape, w.shape[2:], stride, padding, dilation)
+    return dx, dw, db

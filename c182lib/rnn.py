@@ -20,8 +20,9 @@ hidden state and calls them.
 - Problem types with the same cell: `one_to_one`, `one_to_many`, `many_to_one`, `many_to_many`.
 - Vanishing and exploding gradients: `hidden_gradient_norms`, `random_upstream_gradient`,
   `hidden_jacobian_norms`, `scaled_recurrent_matrix`.
-- `global_norm`, `clip_grad_norm`: the global norm of several gradients, and rescaling them all
-  together by it.
+- `gradient_experiment`: gradient norms through time of a toy RNN, with their bound.
+- `global_norm`, `clip_grad_norm`, `clipped_norm`: the global norm of several gradients,
+  rescaling them all together by it, and that norm before and after.
 
 Dtypes: integer arrays become float64, and every function computes in the dtype its array
 arguments promote to (NumPy's rule): float32 if all of them are float32, float64 as soon as one
@@ -208,56 +209,39 @@ def rnn_forward(x, h0, W_xh, W_hh, b_h) -> tuple[np.ndarray, RnnCache]:
     cache : RnnCache
         ``(x, h0, W_xh, W_hh, h)`` for `rnn_backward`.
 
-    Notes
-    -----
-    Same result as calling `rnn_step_forward` T times, but faster: the input projections of all
-    timesteps, ``x @ W_xh.T + b_h``, do not depend on the recurrence, so they are one matrix
-    product of the (N*T, D) block before the loop, and the loop only adds ``h_{t-1} @ W_hh.T``
-    and applies tanh in place.
     """
     x = _check_sequence(x)
     x, h0, W_xh, W_hh, b_h = _check_cell(x, "h0", h0, W_xh, W_hh, b_h)
-    n, steps, d = x.shape
-    hidden = W_hh.shape[0]
-
-    h = (x.reshape(n * steps, d) @ W_xh.T).reshape(n, steps, hidden)
-    h += b_h
-    recurrent = np.empty((n, hidden), dtype=h.dtype)
-    h_prev = h0
+    n, steps, _ = x.shape
+    h = np.empty((n, steps, W_hh.shape[0]), dtype=x.dtype)
+    h_t = h0
     for t in range(steps):
-        h_t = h[:, t]  # a view: holds x_t @ W_xh.T + b_h until overwritten with h_t
-        np.matmul(h_prev, W_hh.T, out=recurrent)
-        h_t += recurrent
-        np.tanh(h_t, out=h_t)
-        h_prev = h_t
+        h_t, _ = rnn_step_forward(x[:, t], h_t, W_xh, W_hh, b_h)
+        h[:, t] = h_t
     return h, RnnCache(x, h0, W_xh, W_hh, h)
 
 
-def _backprop_through_time(dh, cache: RnnCache, record_norms: bool = False):
-    """The recurrence of `rnn_backward`: gradients of the pre-activations, and of h0.
+def _step_cache(cache: RnnCache, t: int) -> RnnStepCache:
+    """The `rnn_step_forward` cache of step ``t`` (0-based), rebuilt from a sequence's cache."""
+    x, h0, W_xh, W_hh, h = cache
+    return RnnStepCache(x[:, t], h0 if t == 0 else h[:, t - 1], W_xh, W_hh, h[:, t])
 
-    Returns ``(da, dh0, norms)`` with ``da`` (N, T, H), ``dh0`` (N, H) and, when
-    ``record_norms``, ``norms`` (T + 1,), float64, with ``norms[t] = ||dL/dh_t||`` (else
-    None).
+
+def _steps_backward(dh, cache: RnnCache):
+    """Backpropagation through time, one `rnn_step_backward` per step, from the last step.
+
+    Yields ``(t, g, grads)`` for ``t = T-1, ..., 0``: ``g`` (N, H) is the total gradient on
+    ``h[:, t]`` (its own ``dh[:, t]`` plus what flows back from step ``t + 1``) and ``grads``
+    is ``rnn_step_backward(g, cache of step t)``.
     """
-    _, h0, _, W_hh, h = cache  # checked by the callers
     dh = as_float_array("dh", dh, ndim=3, layout="(N, T, H)")
-    check_shape("dh", dh, h.shape, "(N, T, H), the shape of h")
-    steps = h.shape[1]
-    da = np.empty(h.shape, dtype=np.result_type(dh, h, W_hh))
-    norms = np.empty(steps + 1) if record_norms else None
-    dh_from_later = np.zeros_like(h0, dtype=da.dtype)
-    for t in range(steps - 1, -1, -1):
-        da_t = da[:, t]
-        np.add(dh[:, t], dh_from_later, out=da_t)  # total dL/dh_{t+1}: direct + through h_{t+2}
-        if record_norms:
-            norms[t + 1] = np.linalg.norm(da_t.astype(np.float64, copy=False))
-        h_t = h[:, t]
-        da_t *= 1.0 - h_t * h_t
-        dh_from_later = da_t @ W_hh
-    if record_norms:
-        norms[0] = np.linalg.norm(dh_from_later.astype(np.float64, copy=False))
-    return da, dh_from_later, norms
+    check_shape("dh", dh, cache.h.shape, "(N, T, H), the shape of h")
+    dh_from_later = np.zeros_like(cache.h0)
+    for t in range(dh.shape[1] - 1, -1, -1):
+        g = dh[:, t] + dh_from_later
+        grads = rnn_step_backward(g, _step_cache(cache, t))
+        dh_from_later = grads[1]
+        yield t, g, grads
 
 
 def rnn_backward(dh, cache: RnnCache) -> tuple[np.ndarray, ...]:
@@ -282,26 +266,21 @@ def rnn_backward(dh, cache: RnnCache) -> tuple[np.ndarray, ...]:
 
     Notes
     -----
-    Going backwards from t = T, the total gradient on ``h_t`` is ``g_t = dh_t + da_{t+1} W_hh``
-    (no second term at t = T), and ``da_t = g_t * (1 - h_t**2)``. The weights are shared by all
-    steps, so their gradients are sums over steps: ``dW_xh = Σ_t da_tᵀ x_t``,
-    ``dW_hh = Σ_t da_tᵀ h_{t-1}``, ``db_h = Σ_t da_t`` (and over the batch). Only
-    ``da_t W_hh`` has to be in the loop; the sums and ``dx_t = da_t W_xh`` are single matrix
-    products over the (N*T, H) block of all ``da_t`` afterwards.
+    Going backwards from t = T, the total gradient on ``h_t`` is ``g_t = dh_t + dh_prev``, where
+    ``dh_prev`` is what `rnn_step_backward` of step t + 1 returned (nothing at t = T). The
+    weights are shared by all steps, so their gradients are the sums of the steps' gradients.
     """
     check_cache(cache, RnnCache, "rnn_forward")
-    x, h0, W_xh, W_hh, h = cache
-    da, dh0, _ = _backprop_through_time(dh, cache)
-    n, steps, d = x.shape
-    hidden = W_hh.shape[0]
-    h_prev = np.empty_like(h)  # [h_0, ..., h_{T-1}], aligned with da
-    h_prev[:, 0] = h0
-    h_prev[:, 1:] = h[:, :-1]
-    da_rows = da.reshape(n * steps, hidden)
-    dx = (da_rows @ W_xh).reshape(n, steps, d)
-    dW_xh = da_rows.T @ x.reshape(n * steps, d)
-    dW_hh = da_rows.T @ h_prev.reshape(n * steps, hidden)
-    return dx, dh0, dW_xh, dW_hh, da_rows.sum(axis=0)
+    dx = np.empty(cache.x.shape, dtype=np.result_type(dh, cache.h))
+    dW_xh, dW_hh, db_h = (np.zeros_like(a, dtype=dx.dtype)
+                          for a in (cache.W_xh, cache.W_hh, cache.h0[0]))
+    for t, _, (dx_t, dh_prev, dW_xh_t, dW_hh_t, db_h_t) in _steps_backward(dh, cache):
+        dx[:, t] = dx_t
+        dh0 = dh_prev  # after the last iteration (t = 0): the gradient on h0
+        dW_xh += dW_xh_t
+        dW_hh += dW_hh_t
+        db_h += db_h_t
+    return dx, dh0, dW_xh, dW_hh, db_h
 
 
 # --------------------------------------------------------------------------------------------
@@ -558,7 +537,12 @@ def hidden_gradient_norms(dh, cache: RnnCache) -> np.ndarray:
         ``norms[t] <= σ_max(W_hh)^(T-t) · norms[T]``.
     """
     check_cache(cache, RnnCache, "rnn_forward")
-    return _backprop_through_time(dh, cache, record_norms=True)[2]
+    norms = np.empty(cache.h.shape[1] + 1)
+    for t, g, (_, dh_prev, *_) in _steps_backward(dh, cache):
+        norms[t + 1] = np.linalg.norm(g.astype(np.float64, copy=False))
+        dh0 = dh_prev  # after the last iteration (t = 0): the gradient on h0
+    norms[0] = np.linalg.norm(dh0.astype(np.float64, copy=False))
+    return norms
 
 
 def hidden_jacobian_norms(h, W_hh) -> tuple[np.ndarray, np.ndarray]:
@@ -642,6 +626,95 @@ def scaled_recurrent_matrix(hidden_size: int, sigma_max: float, seed=None) -> np
     gaussian = np.random.default_rng(seed).standard_normal((hidden_size, hidden_size))
     q, r = np.linalg.qr(gaussian)
     return sigma_max * (q * np.where(np.diag(r) < 0, -1.0, 1.0))
+
+
+# The toy RNN of `gradient_experiment` has D = 8 inputs; only their scale matters for the norms.
+EXPERIMENT_INPUT_SIZE = 8
+
+
+class GradientExperiment(NamedTuple):
+    """Gradients of one toy RNN (one sequence) with ``σ_max(W_hh)`` set; see
+    `gradient_experiment`.
+
+    Attributes
+    ----------
+    norms : ndarray, shape (T + 1,)
+        ``norms[t] = ||∂L/∂h_t||`` for ``t = 0, ..., T`` (`c182lib.hidden_gradient_norms`).
+    bound : ndarray, shape (T + 1,)
+        Upper bound of ``norms``: ``σ_max^(T-t)`` for a loss on the last step (from
+        `c182lib.hidden_jacobian_norms`, as ``||∂L/∂h_T|| = 1``); for a loss on every
+        step, ``Σ_{s=max(t,1)..T} σ_max^(s-t)`` (one unit-norm gradient enters at every step
+        s = 1..T; ``h_0`` has no loss).
+    jacobian_norms : ndarray, shape (T + 1,)
+        ``||∂h_T/∂h_t||_2`` (`c182lib.hidden_jacobian_norms`).
+    grads : tuple of ndarray
+        ``(dW_xh, dW_hh, db_h)`` from `c182lib.rnn_backward`, shapes (H, D), (H, H), (H,).
+    """
+
+    norms: np.ndarray
+    bound: np.ndarray
+    jacobian_norms: np.ndarray
+    grads: tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def gradient_experiment(sigma_max: float, T: int = 50, hidden_size: int = 32, seed: int = 0,
+                        loss: str = "last", input_scale: float = 0.01) -> GradientExperiment:
+    r"""Backpropagate through a toy RNN whose recurrent matrix has spectral norm ``sigma_max``.
+
+    The RNN has ``H = hidden_size`` units, ``D = 8`` inputs, ``b_h = 0`` and ``h_0 = 0``; it
+    reads one random sequence ``x`` (T, D) with entries from N(0, 1) through
+    ``W_xh = input_scale · N(0, 1/D)``, so small ``input_scale`` keeps the pre-activations
+    small and ``tanh' ≈ 1``: the regime in which the bound is nearly tight. ``W_hh`` is
+    ``sigma_max`` times a random orthogonal matrix (`c182lib.scaled_recurrent_matrix`),
+    the same orthogonal matrix for every ``sigma_max`` at one ``seed``, so scales differ in
+    nothing else. The loss is linear in the hidden states with unit-norm random directions
+    (`c182lib.random_upstream_gradient`), on the last step or on every step.
+
+    Parameters
+    ----------
+    sigma_max : float
+        Every singular value of ``W_hh`` (> 0).
+    T : int
+        Sequence length (>= 1).
+    hidden_size : int
+        H (>= 1).
+    seed : int
+        Seeds the sequence, ``W_xh``, the orthogonal part of ``W_hh`` and the loss directions.
+    loss : {"last", "every"}
+        Where the loss is: on ``h_T`` only, or on every ``h_t``.
+    input_scale : float
+        Scale of ``W_xh`` (> 0).
+
+    Returns
+    -------
+    GradientExperiment
+        ``norms``, ``bound``, ``jacobian_norms`` (each shape (T + 1,), index t for ``h_t``) and
+        the parameter gradients ``grads``.
+    """
+    T = as_int("T", T, minimum=1)
+    hidden_size = as_int("hidden_size", hidden_size, minimum=1)
+    input_scale = as_positive_float("input_scale", input_scale)
+    seed = as_int("seed", seed, minimum=0)
+    data_seed, matrix_seed, loss_seed = np.random.SeedSequence(seed).spawn(3)
+    rng = np.random.default_rng(data_seed)
+    d = EXPERIMENT_INPUT_SIZE
+    x = rng.standard_normal((1, T, d))
+    W_xh = input_scale * rng.standard_normal((hidden_size, d)) / np.sqrt(d)
+    W_hh = scaled_recurrent_matrix(hidden_size, sigma_max, seed=matrix_seed)
+    h, cache = rnn_forward(x, None, W_xh, W_hh, np.zeros(hidden_size))
+    dh = random_upstream_gradient(h.shape, loss=loss, seed=loss_seed)
+    norms = hidden_gradient_norms(dh, cache)
+    jacobian_norms, power_bound = hidden_jacobian_norms(h[0], W_hh)
+    if loss == "last":
+        bound = power_bound
+    else:
+        # power_bound[::-1][k] = σ^k, so the reversed cumulative sum is Σ_{k=0}^{T-t} σ^k,
+        # i.e. Σ_{s=t}^{T} σ^(s-t). The loss steps are s = 1..T (h_0 has none): at t = 0 the
+        # term s = 0 (σ^0 = 1) is not there.
+        bound = np.cumsum(power_bound[::-1])[::-1]
+        bound[0] -= 1.0
+    _, _, dW_xh, dW_hh, db_h = rnn_backward(dh, cache)
+    return GradientExperiment(norms, bound, jacobian_norms, (dW_xh, dW_hh, db_h))
 
 
 # --------------------------------------------------------------------------------------------
@@ -745,6 +818,25 @@ def clip_grad_norm(grads, max_norm: float):
     if isinstance(grads, Mapping):
         return dict(zip(keys, clipped, strict=True)), total_norm
     return (clipped if isinstance(grads, list) else tuple(clipped)), total_norm
+
+
+def clipped_norm(grads, max_norm: float) -> tuple[float, float]:
+    """Global norm of ``grads`` before and after `c182lib.clip_grad_norm`.
+
+    Parameters
+    ----------
+    grads : sequence of ndarray
+        Gradients of any shapes.
+    max_norm : float
+        Clipping threshold (> 0).
+
+    Returns
+    -------
+    before, after : float
+        ``sqrt(Σ_i ||g_i||²)`` of the gradients and of the clipped gradients.
+    """
+    clipped, before = clip_grad_norm(list(grads), max_norm)
+    return before, global_norm(clipped)
 
 
 # --------------------------------------------------------------------------------------------

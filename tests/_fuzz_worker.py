@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import copy
+import dataclasses
 import functools
 import inspect
 import json
@@ -31,8 +32,9 @@ MEMORY_HEADROOM = 1 << 30        # address space the child may add after start-u
 
 
 def _is_record(obj) -> bool:
-    """Cache and parameter records (NamedTuples): data, fuzzed as arguments only."""
-    return isinstance(obj, type) and issubclass(obj, tuple)
+    """Cache and parameter records (NamedTuples, dataclasses such as `WindowGeometry`, which
+    `window_geometry` builds): data, fuzzed as arguments only."""
+    return isinstance(obj, type) and (issubclass(obj, tuple) or dataclasses.is_dataclass(obj))
 
 
 def public_callables() -> list[str]:
@@ -169,6 +171,8 @@ VALID_CALLS = {
     "shapes.conv_param_count": lambda: (shapes.conv_param_count, dict(
         in_channels=3, out_channels=4, kernel_size=3, bias=True)),
     "shapes.bounded_stride": lambda: (shapes.bounded_stride, dict(stride=3, padded_length=8)),
+    "shapes.window_geometry": lambda: (shapes.window_geometry, dict(
+        n=7, kernel_size=3, stride=2, padding=1, dilation=1)),
     "conv.corr1d": lambda: (conv.corr1d, dict(
         x=_rng().standard_normal(7), w=_rng().standard_normal(3), stride=2, padding=1,
         dilation=1)),
@@ -245,6 +249,10 @@ VALID_CALLS = {
         h=np.tanh(_rng().standard_normal((5, 4))), W_hh=_rng().standard_normal((4, 4)))),
     "rnn.scaled_recurrent_matrix": lambda: (rnn.scaled_recurrent_matrix, dict(
         hidden_size=4, sigma_max=1.2, seed=0)),
+    "rnn.gradient_experiment": lambda: (rnn.gradient_experiment, dict(
+        sigma_max=1.1, T=5, hidden_size=4, seed=0, loss="every", input_scale=0.1)),
+    "rnn.clipped_norm": lambda: (rnn.clipped_norm, dict(
+        grads=[_rng().standard_normal((2, 3)), _rng().standard_normal(3)], max_norm=1.0)),
     "rnn.global_norm": lambda: (rnn.global_norm, dict(
         arrays=[_rng().standard_normal(3), _rng().standard_normal((2, 2))])),
     "rnn.clip_grad_norm": lambda: (rnn.clip_grad_norm, dict(

@@ -16,7 +16,7 @@ from matplotlib.patches import FancyArrowPatch, Patch
 from matplotlib.text import Text
 
 import c182lib.figures as figures
-from c182lib import pool
+from c182lib import pool, rnn
 from c182lib.figures import alt_text
 from c182lib.figures._common import DescribedFigure, contrast_ratio
 from c182lib.figures.pool import STACKED_TIE_INPUT
@@ -156,7 +156,7 @@ def test_gradient_norms_text_gives_each_ratio_and_verdict():
     scales = (0.5, 1.5)
     text = alt_text(figures.gradient_norms_figure(scales, T=20, hidden_size=6, seed=1))
     for sigma in scales:
-        norms = figures.gradient_experiment(sigma, 20, 6, 1).norms
+        norms = rnn.gradient_experiment(sigma, 20, 6, 1).norms
         assert f"σ = {sigma:g}: ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ = {norms[1] / norms[20]:.2g}" in text
     assert "→ vanishing" in text and "→ exploding" in text
 

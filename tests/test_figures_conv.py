@@ -10,6 +10,7 @@ import io
 
 import numpy as np
 import pytest
+from _figure_helpers import artists_with_gid
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.image import AxesImage
@@ -17,7 +18,6 @@ from matplotlib.patches import Rectangle
 from scipy.signal import correlate2d
 
 from c182lib.conv import conv_matrix_1d, conv_matrix_2d
-from c182lib.figures import artists_with_gid
 from c182lib.figures.conv import (
     conv_explorer_figure,
     conv_matrix_2d_figure,
@@ -27,8 +27,8 @@ from c182lib.figures.conv import (
     output_size_formula,
     sliding_window_1d,
     sliding_window_2d,
-    window_geometry,
 )
+from c182lib.shapes import window_geometry
 
 SETTINGS = settings(max_examples=20, deadline=None)
 SETTINGS_2D = settings(max_examples=10, deadline=None)  # 2-D figures have many cells

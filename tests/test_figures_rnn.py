@@ -103,7 +103,7 @@ def _reference_norms(sigma_max, T, hidden_size, seed, input_scale, loss="last"):
     """
     data_seed, matrix_seed, loss_seed = np.random.SeedSequence(seed).spawn(3)
     rng = np.random.default_rng(data_seed)
-    d = rnn_figures.INPUT_SIZE
+    d = rnn.EXPERIMENT_INPUT_SIZE
     x = rng.standard_normal((T, d))
     W_xh = input_scale * rng.standard_normal((hidden_size, d)) / np.sqrt(d)
     W_hh = rnn.scaled_recurrent_matrix(hidden_size, sigma_max, seed=matrix_seed)
@@ -161,7 +161,7 @@ def test_plotted_norms_for_a_loss_on_every_step():
 @pytest.mark.parametrize("loss", ["last", "every"])
 @pytest.mark.parametrize("sigma", [0.6, 1.0, 1.4])
 def test_norms_respect_the_bound(loss, sigma):
-    experiment = rnn_figures.gradient_experiment(sigma, T=25, hidden_size=10, seed=1,
+    experiment = rnn.gradient_experiment(sigma, T=25, hidden_size=10, seed=1,
                                                  loss=loss, input_scale=0.5)
     assert np.all(experiment.norms <= experiment.bound * (1 + 1e-10))
     if loss == "last":
@@ -176,14 +176,14 @@ def test_norms_respect_the_bound(loss, sigma):
 
 @pytest.mark.parametrize("sigma", [0.5, 0.9])
 def test_contracting_recurrence_makes_early_gradients_vanish(sigma):
-    norms = rnn_figures.gradient_experiment(sigma, T=40, hidden_size=16, seed=2).norms
+    norms = rnn.gradient_experiment(sigma, T=40, hidden_size=16, seed=2).norms
     assert np.all(np.diff(norms) > 0)  # smaller the further back from T
     assert 0.5 * sigma**40 < norms[0] <= sigma**40  # geometric, close to the bound σ^T
 
 
 @pytest.mark.parametrize("sigma", [1.1, 1.5])
 def test_expanding_recurrence_with_small_inputs_makes_early_gradients_grow(sigma):
-    norms = rnn_figures.gradient_experiment(sigma, T=40, hidden_size=16, seed=2,
+    norms = rnn.gradient_experiment(sigma, T=40, hidden_size=16, seed=2,
                                             input_scale=1e-9).norms
     assert np.all(np.diff(norms) < 0)
     # Inputs this small keep tanh' ≈ 1, so the bound σ^(T-t) is nearly reached.
@@ -199,7 +199,7 @@ def test_clip_panel_shows_clip_grad_norm_before_and_after():
     after = [p.get_height() for p in clip_ax.patches if p.get_gid() == "after"]
     assert len(before) == len(after) == len(scales)
     for sigma, total, clipped_total in zip(scales, before, after, strict=True):
-        grads = rnn_figures.gradient_experiment(sigma, 30, 12).grads
+        grads = rnn.gradient_experiment(sigma, 30, 12).grads
         reference = np.sqrt(sum(np.sum(g**2) for g in grads))  # the global norm, by hand
         assert total == pytest.approx(reference, rel=1e-12)
         assert clipped_total <= max_norm

@@ -9,7 +9,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from c182lib import rnn
-from c182lib.figures.rnn import gradient_experiment
+from c182lib.rnn import gradient_experiment
 from c182lib.widgets import _base
 from c182lib.widgets import rnn as rnn_widgets
 

@@ -12,7 +12,6 @@ from ._common import (
     SEQUENTIAL_CMAP,
     DescribedFigure,
     alt_text,
-    artists_with_gid,
     describe,
     new_figure,
 )
@@ -26,7 +25,6 @@ from .conv import (
     output_size_formula,
     sliding_window_1d,
     sliding_window_2d,
-    window_geometry,
 )
 from .pool import (
     gradient_source_counts,
@@ -36,9 +34,7 @@ from .pool import (
     stacked_pooling_figure,
 )
 from .rnn import (
-    clipped_norm,
     gradient_check_figure,
-    gradient_experiment,
     gradient_norms_figure,
     hidden_state_figure,
     problem_types_figure,
@@ -52,16 +48,13 @@ __all__ = [
     "SEQUENTIAL_CMAP",
     "DescribedFigure",
     "alt_text",
-    "artists_with_gid",
     "batchnorm_channel_stats_figure",
     "batchnorm_layout_figure",
-    "clipped_norm",
     "conv_explorer_figure",
     "conv_matrix_2d_figure",
     "conv_matrix_figure",
     "describe",
     "gradient_check_figure",
-    "gradient_experiment",
     "gradient_norms_figure",
     "gradient_source_counts",
     "gradient_spread_sentence",
@@ -79,5 +72,4 @@ __all__ = [
     "training_loss_figure",
     "unrolled_rnn_figure",
     "vanishing_exploding_figure",
-    "window_geometry",
 ]

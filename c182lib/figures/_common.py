@@ -92,16 +92,6 @@ def figure_png(figure: Figure, dpi: float = 100) -> bytes:
     return buffer.getvalue()
 
 
-def artists_with_gid(figure: Figure, gid: str) -> list:
-    """Every artist (cell, line, image, text) of ``figure`` whose gid is ``gid``, in drawing order.
-
-    The figure functions tag each role (``"window"``, ``"dropped"``, ``"matrix"``, ...) with a
-    gid, so a notebook or a test can check what a picture shows without reading pixels.
-    """
-    return [artist for ax in figure.axes for artist in ax.get_children()
-            if artist.get_gid() == gid]
-
-
 def relative_luminance(color) -> float:
     """WCAG 2.1 relative luminance of ``color`` (any matplotlib colour; alpha ignored)."""
     channels = np.array(to_rgb(color))

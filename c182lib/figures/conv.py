@@ -28,7 +28,6 @@ printed in the figures (x₁, w₁, y₁) are 1-based, as in the worksheet.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -57,7 +56,7 @@ from c182lib.figures._common import (
     new_figure,
     tap_colormap,
 )
-from c182lib.shapes import conv_output_size
+from c182lib.shapes import WindowGeometry, conv_output_size, window_geometry
 
 SKIPPED_COLOR = DROPPED_COLOR + "59"  # the dropped colour at 35 % opacity
 PAD_HATCH = "//"
@@ -94,7 +93,7 @@ def _text_color(face) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# Output-size text and window geometry (reused by the explorer and the notebooks)
+# Output-size text (reused by the explorer and the notebooks)
 # --------------------------------------------------------------------------------------------
 
 def output_size_formula(n: int, kernel_size: int, stride: int = 1, padding: int = 0,
@@ -121,79 +120,6 @@ def output_size_formula(n: int, kernel_size: int, stride: int = 1, padding: int 
     n_out = conv_output_size(n, kernel_size, stride, padding, dilation)
     return (f"{name} = ⌊({n} + 2·{padding} − {dilation}·({kernel_size} − 1) − 1) / {stride}⌋"
             f" + 1 = {n_out}")
-
-
-@dataclass(frozen=True)
-class WindowGeometry:
-    """Where the windows of a convolution fall along one axis, in padded coordinates.
-
-    Padded coordinate ``i`` is input index ``i - padding`` (cells ``0..padding-1`` and
-    ``padding+n..`` are zeros).
-
-    Attributes
-    ----------
-    n, kernel_size, stride, padding, dilation : int
-        The setting.
-    n_out : int
-        Number of windows, from `conv_output_size`.
-    span : int
-        Cells covered by one dilated window, ``dilation * (kernel_size - 1) + 1``.
-    taps : ndarray of int, shape (n_out, kernel_size)
-        ``taps[o, j] = o * stride + j * dilation``: the padded cell read by tap ``j`` of window
-        ``o``.
-    dropped : ndarray of int, shape (r,)
-        The cells after the last tap of the last window, ``r = (n + 2p - span) mod stride``
-        of them: the remainder dropped by the floor.
-    skipped : ndarray of int
-        Cells before that which no tap reads (stride larger than the window, or dilation gaps
-        aligned with the stride).
-    """
-
-    n: int
-    kernel_size: int
-    stride: int
-    padding: int
-    dilation: int
-    n_out: int
-    span: int
-    taps: np.ndarray
-    dropped: np.ndarray
-    skipped: np.ndarray
-
-    @property
-    def padded(self) -> int:
-        """Length of the padded input, ``n + 2 * padding``."""
-        return self.n + 2 * self.padding
-
-    def is_padding(self) -> np.ndarray:
-        """Boolean mask, shape (padded,): which padded cells are zeros added by the padding."""
-        index = np.arange(self.padded)
-        return (index < self.padding) | (index >= self.padding + self.n)
-
-    @property
-    def dropped_padding(self) -> int:
-        """How many of the ``dropped`` cells are padding."""
-        return int(self.is_padding()[self.dropped].sum())
-
-
-def window_geometry(n: int, kernel_size: int, stride: int = 1, padding: int = 0,
-                    dilation: int = 1) -> WindowGeometry:
-    """Tap positions, dropped and skipped cells of a convolution along one axis.
-
-    Parameters are those of `c182lib.shapes.conv_output_size` (which raises ``ValueError``
-    for an impossible setting); see `WindowGeometry` for the result.
-    """
-    n_out = conv_output_size(n, kernel_size, stride, padding, dilation)
-    k = as_int("kernel_size", kernel_size, 1)
-    s = as_int("stride", stride, 1)
-    d = as_int("dilation", dilation, 1)
-    p = as_int("padding", padding, 0)
-    span = d * (k - 1) + 1
-    taps = np.arange(n_out)[:, None] * s + np.arange(k)[None, :] * d
-    last_read = int(taps[-1, -1])
-    dropped = np.arange(last_read + 1, n + 2 * p)
-    skipped = np.setdiff1d(np.arange(last_read + 1), taps.ravel())
-    return WindowGeometry(n, k, s, p, d, n_out, span, taps, dropped, skipped)
 
 
 def _roles_1d(geom: WindowGeometry, window: np.ndarray | None) -> np.ndarray:

@@ -10,7 +10,6 @@ gradient-norm plot takes every number from `c182lib.rnn`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -217,91 +216,6 @@ def problem_types_figure() -> Figure:
 # (0.5, 0.9, 1.0, 1.1, 1.5) the vanishing ones are blue, 1 is black and the exploding ones warm.
 SCALE_COLORS = (BLUE, SKY_BLUE, BLACK, ORANGE, VERMILION, PURPLE, YELLOW)
 SCALE_MARKERS = ("v", "<", "o", ">", "^", "s", "D")  # a second carrier besides the colour
-INPUT_SIZE = 8  # D of the toy RNN; only the input scale matters for the picture
-
-
-class GradientExperiment(NamedTuple):
-    """Gradients of one toy RNN (one sequence) with ``σ_max(W_hh)`` set; see
-    `gradient_experiment`.
-
-    Attributes
-    ----------
-    norms : ndarray, shape (T + 1,)
-        ``norms[t] = ||∂L/∂h_t||`` for ``t = 0, ..., T`` (`c182lib.rnn.hidden_gradient_norms`).
-    bound : ndarray, shape (T + 1,)
-        Upper bound of ``norms``: ``σ_max^(T-t)`` for a loss on the last step (from
-        `c182lib.rnn.hidden_jacobian_norms`, as ``||∂L/∂h_T|| = 1``); for a loss on every
-        step, ``Σ_{s=max(t,1)..T} σ_max^(s-t)`` (one unit-norm gradient enters at every step
-        s = 1..T; ``h_0`` has no loss).
-    jacobian_norms : ndarray, shape (T + 1,)
-        ``||∂h_T/∂h_t||_2`` (`c182lib.rnn.hidden_jacobian_norms`).
-    grads : tuple of ndarray
-        ``(dW_xh, dW_hh, db_h)`` from `c182lib.rnn.rnn_backward`, shapes (H, D), (H, H), (H,).
-    """
-
-    norms: np.ndarray
-    bound: np.ndarray
-    jacobian_norms: np.ndarray
-    grads: tuple[np.ndarray, np.ndarray, np.ndarray]
-
-
-def gradient_experiment(sigma_max: float, T: int = 50, hidden_size: int = 32, seed: int = 0,
-                        loss: str = "last", input_scale: float = 0.01) -> GradientExperiment:
-    r"""Backpropagate through a toy RNN whose recurrent matrix has spectral norm ``sigma_max``.
-
-    The RNN has ``H = hidden_size`` units, ``D = 8`` inputs, ``b_h = 0`` and ``h_0 = 0``; it
-    reads one random sequence ``x`` (T, D) with entries from N(0, 1) through
-    ``W_xh = input_scale · N(0, 1/D)``, so small ``input_scale`` keeps the pre-activations
-    small and ``tanh' ≈ 1``: the regime in which the bound is nearly tight. ``W_hh`` is
-    ``sigma_max`` times a random orthogonal matrix (`c182lib.rnn.scaled_recurrent_matrix`),
-    the same orthogonal matrix for every ``sigma_max`` at one ``seed``, so scales differ in
-    nothing else. The loss is linear in the hidden states with unit-norm random directions
-    (`c182lib.rnn.random_upstream_gradient`), on the last step or on every step.
-
-    Parameters
-    ----------
-    sigma_max : float
-        Every singular value of ``W_hh`` (> 0).
-    T : int
-        Sequence length (>= 1).
-    hidden_size : int
-        H (>= 1).
-    seed : int
-        Seeds the sequence, ``W_xh``, the orthogonal part of ``W_hh`` and the loss directions.
-    loss : {"last", "every"}
-        Where the loss is: on ``h_T`` only, or on every ``h_t``.
-    input_scale : float
-        Scale of ``W_xh`` (> 0).
-
-    Returns
-    -------
-    GradientExperiment
-        ``norms``, ``bound``, ``jacobian_norms`` (each shape (T + 1,), index t for ``h_t``) and
-        the parameter gradients ``grads``.
-    """
-    T = as_int("T", T, minimum=1)
-    hidden_size = as_int("hidden_size", hidden_size, minimum=1)
-    input_scale = as_positive_float("input_scale", input_scale)
-    seed = as_int("seed", seed, minimum=0)
-    data_seed, matrix_seed, loss_seed = np.random.SeedSequence(seed).spawn(3)
-    rng = np.random.default_rng(data_seed)
-    x = rng.standard_normal((1, T, INPUT_SIZE))
-    W_xh = input_scale * rng.standard_normal((hidden_size, INPUT_SIZE)) / np.sqrt(INPUT_SIZE)
-    W_hh = rnn.scaled_recurrent_matrix(hidden_size, sigma_max, seed=matrix_seed)
-    h, cache = rnn.rnn_forward(x, None, W_xh, W_hh, np.zeros(hidden_size))
-    dh = rnn.random_upstream_gradient(h.shape, loss=loss, seed=loss_seed)
-    norms = rnn.hidden_gradient_norms(dh, cache)
-    jacobian_norms, power_bound = rnn.hidden_jacobian_norms(h[0], W_hh)
-    if loss == "last":
-        bound = power_bound
-    else:
-        # power_bound[::-1][k] = σ^k, so the reversed cumulative sum is Σ_{k=0}^{T-t} σ^k,
-        # i.e. Σ_{s=t}^{T} σ^(s-t). The loss steps are s = 1..T (h_0 has none): at t = 0 the
-        # term s = 0 (σ^0 = 1) is not there.
-        bound = np.cumsum(power_bound[::-1])[::-1]
-        bound[0] -= 1.0
-    _, _, dW_xh, dW_hh, db_h = rnn.rnn_backward(dh, cache)
-    return GradientExperiment(norms, bound, jacobian_norms, (dW_xh, dW_hh, db_h))
 
 
 def _check_scales(scales) -> tuple[float, ...]:
@@ -320,9 +234,9 @@ def gradient_norms_figure(scales=(0.5, 0.9, 1.0, 1.1, 1.5), T: int = 50,
                           loss: str = "last", input_scale: float = 0.01) -> Figure:
     r"""Gradient norms ``||∂L/∂h_t||`` through time, log scale, for several ``σ_max(W_hh)``.
 
-    For each scale ``σ`` the solid line is ``||∂L/∂h_t||`` of `gradient_experiment` and the
-    dashed line of the same colour its bound: ``||∂L/∂h_T|| · σ^(T-t) = σ^(T-t)`` for a loss
-    on the last step (every step's Jacobian ``diag(tanh') W_hh`` has spectral norm at most
+    For each scale ``σ`` the solid line is ``||∂L/∂h_t||`` of `c182lib.rnn.gradient_experiment`
+    and the dashed line of the same colour its bound: ``||∂L/∂h_T|| · σ^(T-t) = σ^(T-t)`` for a
+    loss on the last step (every step's Jacobian ``diag(tanh') W_hh`` has spectral norm at most
     ``σ``). Below 1 the gradient reaching early steps vanishes geometrically; above 1 it can
     grow, until saturating tanh units (``tanh' < 1``) hold it below the bound.
 
@@ -339,11 +253,11 @@ def gradient_norms_figure(scales=(0.5, 0.9, 1.0, 1.1, 1.5), T: int = 50,
         ``(dW_xh, dW_hh, db_h)`` before and after `c182lib.rnn.clip_grad_norm` with
         ``max_norm=clip``, per scale.
     seed : int
-        See `gradient_experiment`.
+        See `c182lib.rnn.gradient_experiment`.
     loss : {"last", "every"}
         Loss on the last hidden state only, or on every one (the bound is then a sum).
     input_scale : float
-        See `gradient_experiment`.
+        See `c182lib.rnn.gradient_experiment`.
 
     Returns
     -------
@@ -355,7 +269,7 @@ def gradient_norms_figure(scales=(0.5, 0.9, 1.0, 1.1, 1.5), T: int = 50,
     scales = _check_scales(scales)
     T = as_int("T", T, minimum=1)
     max_norm = None if clip is None else as_positive_float("clip", clip)
-    experiments = [gradient_experiment(s, T, hidden_size, seed, loss, input_scale)
+    experiments = [rnn.gradient_experiment(s, T, hidden_size, seed, loss, input_scale)
                    for s in scales]
     steps = np.arange(T + 1)
 
@@ -408,7 +322,7 @@ def gradient_norms_figure(scales=(0.5, 0.9, 1.0, 1.1, 1.5), T: int = 50,
             f"dashed. " + " ".join(_gradient_summary(sigma, e, T, loss)
                                     for sigma, e in zip(scales, experiments, strict=True)))
     if max_norm is not None:
-        clipped = [clipped_norm(e.grads, max_norm) for e in experiments]
+        clipped = [rnn.clipped_norm(e.grads, max_norm) for e in experiments]
         text += (f" Second panel, global norm of (dW_xh, dW_hh, db_h) before → after "
                  f"clip_grad_norm with max_norm = {max_norm:g}: "
                  + ", ".join(f"σ = {sigma:g}: {b:.3g} → {a:.3g}"
@@ -416,7 +330,7 @@ def gradient_norms_figure(scales=(0.5, 0.9, 1.0, 1.1, 1.5), T: int = 50,
     return describe(fig, text)
 
 
-def _gradient_summary(sigma: float, experiment: GradientExperiment, T: int, loss: str) -> str:
+def _gradient_summary(sigma: float, experiment: rnn.GradientExperiment, T: int, loss: str) -> str:
     """One scale in words, as the explorer's status line says it: ratio, verdict, bound."""
     # The explorer's verdict rule is the one home of "vanishing / exploding"; imported here,
     # not at the top, because c182lib.widgets.rnn imports this module.
@@ -450,32 +364,13 @@ def _log_y_axis(ax: Axes) -> None:
     ax.yaxis.set_minor_locator(NullLocator())
 
 
-def clipped_norm(grads, max_norm: float) -> tuple[float, float]:
-    """Global norm of ``grads`` before and after `c182lib.rnn.clip_grad_norm`.
-
-    Parameters
-    ----------
-    grads : sequence of ndarray
-        Gradients of any shapes.
-    max_norm : float
-        Clipping threshold (> 0).
-
-    Returns
-    -------
-    before, after : float
-        ``sqrt(Σ_i ||g_i||²)`` of the gradients and of the clipped gradients.
-    """
-    clipped, before = rnn.clip_grad_norm(list(grads), max_norm)
-    return before, rnn.global_norm(clipped)
-
-
 def _draw_clipping(ax: Axes, scales, experiments, max_norm: float) -> None:
     """Bars of the global gradient norm before and after clipping, one pair per scale."""
     positions = np.arange(len(scales))
     width = 0.38
     heights = [max_norm]
     for i, experiment in enumerate(experiments):
-        total, after = clipped_norm(experiment.grads, max_norm)
+        total, after = rnn.clipped_norm(experiment.grads, max_norm)
         color = SCALE_COLORS[i]
         ax.bar(positions[i] - width / 2, total, width, color=color, edgecolor=BLACK,
                gid="before")
@@ -509,15 +404,15 @@ def vanishing_exploding_figure(scales=(0.5, 0.9, 1.0, 1.1, 1.5), T: int = 50,
     bound ``σ^(T-t)`` dashed), as `gradient_norms_figure` draws it. Right: what every position
     of the explorer's σ slider gives: ``||∂L/∂h_1|| / ||∂L/∂h_T||`` against ``σ_max`` (log
     scale) with its bound ``σ^(T-1)``, and the bands the explorer calls vanishing (below 1/10)
-    and exploding (above 10). Every number comes from `gradient_experiment` (loss on the last
-    step); the verdicts from `c182lib.widgets.rnn.gradient_verdict`.
+    and exploding (above 10). Every number comes from `c182lib.rnn.gradient_experiment` (loss
+    on the last step); the verdicts from `c182lib.widgets.rnn.gradient_verdict`.
 
     Parameters
     ----------
     scales : sequence of float
         The σ values drawn through time (> 0, at most 7); marked on the right panel too.
     T, hidden_size, seed : int
-        As in `gradient_experiment`.
+        As in `c182lib.rnn.gradient_experiment`.
     sweep : sequence of float, optional
         The σ values of the right panel (> 0); default 37 values from 0.2 to 2, the
         explorer's slider range.
@@ -542,8 +437,8 @@ def vanishing_exploding_figure(scales=(0.5, 0.9, 1.0, 1.1, 1.5), T: int = 50,
     def ratio(experiment):
         return experiment.norms[1] / experiment.norms[T]
 
-    swept = [gradient_experiment(s, T, hidden_size, seed) for s in sweep]
-    experiments = [gradient_experiment(s, T, hidden_size, seed) for s in scales]
+    swept = [rnn.gradient_experiment(s, T, hidden_size, seed) for s in sweep]
+    experiments = [rnn.gradient_experiment(s, T, hidden_size, seed) for s in scales]
     ratios = np.array([ratio(e) for e in swept])
     bounds = np.array([e.bound[1] for e in swept])
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import html
 
 from c182lib._validate import as_bool, as_int
-from c182lib.figures.conv import conv_explorer_figure, output_size_formula, window_geometry
+from c182lib.figures.conv import conv_explorer_figure, output_size_formula
+from c182lib.shapes import window_geometry
 from c182lib.widgets import _base
 
 # The sliders' ranges, which the starting values must respect too: within them every redraw

@@ -1,7 +1,7 @@
 """RNN gradient explorer: vary σ_max(W_hh), the sequence length and gradient clipping.
 
 A thin shell over `c182lib.figures.rnn.gradient_norms_figure` (one scale at a time) and
-`c182lib.figures.rnn.gradient_experiment`, which takes every number from `c182lib.rnn`.
+`c182lib.rnn.gradient_experiment`, which takes every number from `c182lib.rnn`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 
 from c182lib._validate import as_bool, as_int, as_positive_float
-from c182lib.figures.rnn import clipped_norm, gradient_experiment, gradient_norms_figure
+from c182lib.figures.rnn import gradient_norms_figure
+from c182lib.rnn import clipped_norm, gradient_experiment
 from c182lib.widgets import _base
 
 HIDDEN_SIZE = 32
