@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _figure_helpers import artists_with_gid
 from matplotlib.figure import Figure
 
 from c182lib.batchnorm import LAYOUTS, layout_batchnorm, spatial_batchnorm_forward
-from c182lib.figures import alt_text, artists_with_gid
+from c182lib.figures import alt_text
 from c182lib.figures.batchnorm import batchnorm_layout_figure
 from c182lib.widgets import _base
 from c182lib.widgets.batchnorm import (
