@@ -271,6 +271,7 @@ def rnn_backward(dh, cache: RnnCache) -> tuple[np.ndarray, ...]:
     weights are shared by all steps, so their gradients are the sums of the steps' gradients.
     """
     check_cache(cache, RnnCache, "rnn_forward")
+    dh = as_float_array("dh", dh, ndim=3, layout="(N, T, H)")
     dx = np.empty(cache.x.shape, dtype=np.result_type(dh, cache.h))
     dW_xh, dW_hh, db_h = (np.zeros_like(a, dtype=dx.dtype)
                           for a in (cache.W_xh, cache.W_hh, cache.h0[0]))
@@ -695,6 +696,8 @@ def gradient_experiment(sigma_max: float, T: int = 50, hidden_size: int = 32, se
     hidden_size = as_int("hidden_size", hidden_size, minimum=1)
     input_scale = as_positive_float("input_scale", input_scale)
     seed = as_int("seed", seed, minimum=0)
+    check_steps("a forward and a backward loop", T, T=T)
+    check_size("W_hh", (hidden_size, hidden_size), hidden_size=hidden_size)
     data_seed, matrix_seed, loss_seed = np.random.SeedSequence(seed).spawn(3)
     rng = np.random.default_rng(data_seed)
     d = EXPERIMENT_INPUT_SIZE

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import as_bool, as_int, as_int_pair
+from ._validate import as_bool, as_int, as_int_pair, check_size
 
 
 def conv_output_size(n: int, kernel_size: int, stride: int = 1, padding: int = 0,
@@ -230,8 +230,11 @@ def window_geometry(n: int, kernel_size: int, stride: int = 1, padding: int = 0,
     s = as_int("stride", stride, 1)
     d = as_int("dilation", dilation, 1)
     p = as_int("padding", padding, 0)
+    check_size("the window taps", (n_out, k), n=n, kernel_size=k, stride=s, dilation=d)
+    check_size("the padded input", (n + 2 * p,), n=n, padding=p)
     span = d * (k - 1) + 1
-    taps = np.arange(n_out)[:, None] * s + np.arange(k)[None, :] * d
+    s_safe = bounded_stride(s, n + 2 * p)  # a longer stride leaves one window: same taps
+    taps = np.arange(n_out)[:, None] * s_safe + np.arange(k)[None, :] * d
     last_read = int(taps[-1, -1])
     dropped = np.arange(last_read + 1, n + 2 * p)
     skipped = np.setdiff1d(np.arange(last_read + 1), taps.ravel())

@@ -18,7 +18,8 @@ figures would silently vanish.
 
 Student edition (:func:`write_student_edition`)
 -----------------------------------------------
-The source notebooks carry their solutions between nbgrader-compatible marker lines::
+The source notebooks carry their solutions between marker lines (nbgrader's spelling; nbgrader
+itself is not tested here)::
 
     def corr1d(x, k):
         ### BEGIN SOLUTION
