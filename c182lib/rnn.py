@@ -227,15 +227,22 @@ def _step_cache(cache: RnnCache, t: int) -> RnnStepCache:
     return RnnStepCache(x[:, t], h0 if t == 0 else h[:, t - 1], W_xh, W_hh, h[:, t])
 
 
-def _steps_backward(dh, cache: RnnCache):
-    """Backpropagation through time, one `rnn_step_backward` per step, from the last step.
-
-    Yields ``(t, g, grads)`` for ``t = T-1, ..., 0``: ``g`` (N, H) is the total gradient on
-    ``h[:, t]`` (its own ``dh[:, t]`` plus what flows back from step ``t + 1``) and ``grads``
-    is ``rnn_step_backward(g, cache of step t)``.
-    """
+def _check_upstream(dh, cache: RnnCache) -> np.ndarray:
+    """``dh`` as a float array of ``cache.h``'s shape (N, T, H), for the backward passes."""
+    check_cache(cache, RnnCache, "rnn_forward")
     dh = as_float_array("dh", dh, ndim=3, layout="(N, T, H)")
     check_shape("dh", dh, cache.h.shape, "(N, T, H), the shape of h")
+    return dh
+
+
+def _steps_backward(dh: np.ndarray, cache: RnnCache):
+    """Backpropagation through time, one `rnn_step_backward` per step, from the last step.
+
+    ``dh`` (N, T, H) is checked (`_check_upstream`). Yields ``(t, g, grads)`` for
+    ``t = T-1, ..., 0``: ``g`` (N, H) is the total gradient on ``h[:, t]`` (its own
+    ``dh[:, t]`` plus what flows back from step ``t + 1``) and ``grads`` is
+    ``rnn_step_backward(g, cache of step t)``.
+    """
     dh_from_later = np.zeros_like(cache.h0)
     for t in range(dh.shape[1] - 1, -1, -1):
         g = dh[:, t] + dh_from_later
@@ -270,8 +277,7 @@ def rnn_backward(dh, cache: RnnCache) -> tuple[np.ndarray, ...]:
     ``dh_prev`` is what `rnn_step_backward` of step t + 1 returned (nothing at t = T). The
     weights are shared by all steps, so their gradients are the sums of the steps' gradients.
     """
-    check_cache(cache, RnnCache, "rnn_forward")
-    dh = as_float_array("dh", dh, ndim=3, layout="(N, T, H)")
+    dh = _check_upstream(dh, cache)
     dx = np.empty(cache.x.shape, dtype=np.result_type(dh, cache.h))
     dW_xh, dW_hh, db_h = (np.zeros_like(a, dtype=dx.dtype)
                           for a in (cache.W_xh, cache.W_hh, cache.h0[0]))
@@ -537,7 +543,7 @@ def hidden_gradient_norms(dh, cache: RnnCache) -> np.ndarray:
         ``t = 0, ..., T``; ``norms[0]`` belongs to ``h0``. For a loss on the last step only,
         ``norms[t] <= σ_max(W_hh)^(T-t) · norms[T]``.
     """
-    check_cache(cache, RnnCache, "rnn_forward")
+    dh = _check_upstream(dh, cache)
     norms = np.empty(cache.h.shape[1] + 1)
     for t, g, (_, dh_prev, *_) in _steps_backward(dh, cache):
         norms[t + 1] = np.linalg.norm(g.astype(np.float64, copy=False))
