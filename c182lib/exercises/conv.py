@@ -1,0 +1,292 @@
+"""The exercises of the convolution notebooks (01-03).
+
+- ``01-corr1d``: ``my_corr1d(x, w, stride=1, padding=0)``, 1-D cross-correlation.
+- ``02-dims-1a``: the values of Problem 1(a) i-iv (output shapes, a weight count).
+
+References come from `c182lib.conv` and `c182lib.shapes`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from c182lib.conv import corr1d
+from c182lib.exercises._engine import Case, Exercise, Mistake, Outcome
+from c182lib.shapes import conv_output_shape, conv_output_size, conv_param_count
+
+SEED = 182  # the seeded random cases start from it
+
+
+def random_settings(rng: np.random.Generator, count: int,
+                    max_n: int) -> Iterator[tuple[int, int, int, int]]:
+    """``count`` random ``(n, k, stride, padding)`` with 2 <= n <= max_n and 2 <= k <= n + 2p.
+
+    A generator: the caller may draw the case's values from ``rng`` between two settings.
+    """
+    for _ in range(count):
+        n = int(rng.integers(2, max_n + 1))
+        padding = int(rng.integers(0, 3))
+        k = int(rng.integers(2, n + 2 * padding + 1))
+        yield n, k, int(rng.integers(1, 4)), padding
+
+
+# --------------------------------------------------------------------------------------------
+# 01-corr1d
+
+
+def corr1d_case(case_id, description, x, w, stride=1, padding=0) -> Case:
+    return Case(case_id, description, (np.asarray(x, dtype=float), np.asarray(w, dtype=float)),
+                {"stride": stride, "padding": padding})
+
+
+def _corr1d_cases() -> list[Case]:
+    case = corr1d_case
+    cases = [
+        case("plain", "stride 1, no padding (n=5, k=3)", [1, 3, -2, 4, 0.5], [2, -1, 0.5]),
+        case("one-window", "filter as long as the input: one window (n=k=4)", [2, -1, 3, 1],
+             [1, 2, 0, -1]),
+        case("k1", "k=1: each entry times w[0] (n=4)", [1, -2, 3, 0.5], [3]),
+        case("pad1", "padding 1: one zero at each end (n=4, k=3, as in Problem 2)",
+             [1, 2, 3, 4], [1, -2, 3], padding=1),
+        case("pad2", "padding 2 with k=3: output longer than the input (n=3)", [2, -1, 4],
+             [1, 3, -2], padding=2),
+        case("stride2-tiles", "stride 2 that tiles the input (n=7, k=3)",
+             [1, -1, 2, 0, 3, -2, 1], [2, 1, -1], stride=2),
+        case("stride2-no-tile", "stride 2 that does not tile (n=8, k=3): the last cell is "
+             "dropped", [1, 2, -1, 3, 0, 2, -2, 5], [1, 0, -2], stride=2),
+        case("stride3-pad1", "stride 3 with padding 1 (n=9, k=3): does not tile",
+             [3, 1, -2, 0, 4, 1, -1, 2, 2], [-1, 2, 1], stride=3, padding=1),
+        case("stride-gt-k", "stride 3 larger than k=2: cells between windows are skipped "
+             "(n=10)", np.arange(1, 11), [2, -1], stride=3),
+        case("stride2-pad2", "stride 2 and padding 2 (n=6, k=5)", [1, -3, 2, 2, 0, 1],
+             [1, 2, -1, 0, 3], stride=2, padding=2),
+    ]
+    rng = np.random.default_rng(SEED)
+    for i, (n, k, stride, padding) in enumerate(random_settings(rng, 4, max_n=12)):
+        cases.append(case(f"random-{i + 1}", f"random: n={n}, k={k}, stride {stride}, "
+                          f"padding {padding}", rng.normal(size=n).round(2),
+                          rng.normal(size=k).round(2), stride, padding))
+    return cases
+
+
+def _flipped(case):
+    x, w = case.args
+    return None if np.allclose(w, w[::-1]) else corr1d(x, w[::-1], **case.kwargs)
+
+
+def _padding_ignored(case):
+    x, w = case.args
+    if case.kwargs["padding"] == 0 or len(w) > len(x):
+        return None
+    return corr1d(x, w, stride=case.kwargs["stride"])
+
+
+def _padded_on_one_side(where):
+    def replay(case):
+        x, w = case.args
+        stride, p = case.kwargs["stride"], case.kwargs["padding"]
+        if p == 0 or len(w) > len(x) + p:
+            return None
+        parts = [np.zeros(p), x] if where == "front" else [x, np.zeros(p)]
+        return corr1d(np.concatenate(parts), w, stride=stride)
+    return replay
+
+
+def _stride_ignored(case):
+    x, w = case.args
+    if case.kwargs["stride"] == 1:
+        return None
+    return corr1d(x, w, padding=case.kwargs["padding"])
+
+
+def _last_window_missing(case):
+    y = corr1d(*case.args, **case.kwargs)
+    return y[:-1] if len(y) > 1 else None
+
+
+def _window_count_wrong(case: Case, outcome: Outcome) -> bool:
+    x, w = case.args
+    n_out = conv_output_size(len(x), len(w), **case.kwargs)
+    return outcome.status == "returned" and np.shape(outcome.value) not in ((n_out,), ())
+
+
+def _short_window(case: Case, outcome: Outcome) -> bool:
+    return outcome.status == "raised" and outcome.error.startswith("ValueError") and any(
+        word in outcome.error for word in ("align", "broadcast", "mismatch"))
+
+
+def _index_past_end(case: Case, outcome: Outcome) -> bool:
+    return outcome.status == "raised" and outcome.error.startswith("IndexError")
+
+
+CORR1D = Exercise(
+    id="01-corr1d", title="my_corr1d", kind="function", answer_name="my_corr1d", points=4,
+    reference=corr1d, cases=_corr1d_cases, arg_names=("x", "w"),
+    mistakes=(
+        Mistake("flipped filter", (
+            "your outputs are those of the filter read back to front.",
+            "that is true convolution (np.convolve flips the filter). Cross-correlation "
+            "slides w as it is: w[0] meets the first cell of each window."), wrong=_flipped),
+        Mistake("padding ignored", (
+            "your outputs are those of the unpadded input.",
+            "put `padding` zeros at EACH end of x first, then slide the filter over the "
+            "padded input."), wrong=_padding_ignored),
+        Mistake("padded at the front only", (
+            "the padding looks one-sided: there are zeros before x but not after it.",
+            "padding p puts p zeros at EACH end of x."), wrong=_padded_on_one_side("front")),
+        Mistake("padded at the back only", (
+            "the padding looks one-sided: there are zeros after x but not before it.",
+            "padding p puts p zeros at EACH end of x."), wrong=_padded_on_one_side("back")),
+        Mistake("stride ignored", (
+            "these are the outputs of stride 1.",
+            "shift the window by `stride` cells from one output to the next."),
+            wrong=_stride_ignored),
+        Mistake("last window missing", (
+            "one output is missing at the end: the last window position was not used.",
+            "a window starting at n + 2p - k still fits, so count the windows as "
+            "floor((n + 2p - k) / stride) + 1.", ), wrong=_last_window_missing),
+        Mistake("window count", (
+            "the number of outputs is not the number of window positions.",
+            "there is one output per position of the window on the padded input: "
+            "floor((n + 2p - k) / stride) + 1 of them."), fits=_window_count_wrong),
+        Mistake("window one cell short", (
+            "a dot product of two different lengths: one of the windows does not have k "
+            "entries.",
+            "the slice x_padded[start:start + k] holds k entries (Python excludes the end; "
+            "the worksheet's x[0:k-1] would hold only k - 1)."), fits=_short_window),
+        Mistake("index past the end", (
+            "an index ran past the end of the padded input: the loop makes too many windows.",
+            "the last window starts at (n_out - 1) * stride, with n_out = "
+            "floor((n + 2p - k) / stride) + 1."), fits=_index_past_end),
+    ),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# 02-dims-1a: a 32 x 32 x 3 image and 5 x 5 x 3 filters
+
+
+def _hwc(chw: tuple) -> tuple:
+    """``(C, H, W)`` -> ``(H, W, C)``: the worksheet writes shapes height x width x channels."""
+    c, h, w = chw
+    return (h, w, c)
+
+
+IMAGE = (3, 32, 32)  # the worksheet's 32 x 32 x 3 image, as (C, H, W)
+
+
+def _dims_1a_answer(part: str):
+    """The right answer to a part of Problem 1(a), computed with `c182lib.shapes`."""
+    return {
+        "i": lambda: _hwc(conv_output_shape(IMAGE, (1, 3, 5, 5))),
+        "ii": lambda: _hwc(conv_output_shape(IMAGE, (1, 3, 5, 5), padding=2)),
+        "iii-shape": lambda: _hwc(conv_output_shape(IMAGE, (10, 3, 5, 5), padding=2)),
+        "iii-weights": lambda: conv_param_count(3, 10, 5, bias=False),
+        "iv": lambda: conv_output_shape(IMAGE, (1, 3, 1, 1))[1:],
+    }[part]()
+
+
+def _dims_1a_cases() -> list[Case]:
+    def part(name, question, variable):
+        return Case(name, question, (name,), answer_name=variable)
+
+    return [
+        part("i", "output shape (height, width, channels), one 5x5x3 filter, no padding",
+             "answer_i"),
+        part("ii", "output shape (height, width, channels) with padding 2", "answer_ii"),
+        part("iii-shape", "output shape (height, width, channels), 10 filters, padding 2",
+             "answer_iii_shape"),
+        part("iii-weights", "number of filter weights of the 10 filters, no biases",
+             "answer_iii_weights"),
+        part("iv", "spatial dimensions (height, width) after a 1x1 convolution", "answer_iv"),
+    ]
+
+
+def _known(part: str, answer, *hints: str) -> Mistake:
+    """A known wrong answer to one part of a value exercise, and its hints."""
+    return Mistake(f"{part}: {answer!r}", hints,
+                   wrong=lambda case: answer if case.id == part else None)
+
+
+def _otherwise(part: str, *hints: str) -> Mistake:
+    """The hints for any other wrong answer to ``part``."""
+    return Mistake(f"{part}: other", hints, fits=lambda case, outcome: case.id == part)
+
+
+_ORDER = ("the numbers look right but in another order.",
+          "give the shape as (height, width, channels), the worksheet's order, not PyTorch's "
+          "(channels, height, width).")
+
+DIMS_1A = Exercise(
+    id="02-dims-1a", title="Problem 1(a)", kind="value", answer_name="answer_i", points=5,
+    reference=_dims_1a_answer, cases=_dims_1a_cases, rtol=1e-9,
+    mistakes=(
+        _known("i", (26, 26, 1), "the spatial size is two short.",
+               "the worksheet's n - k - 1 is an erratum: a length-n axis and a length-k "
+               "filter give n - k + 1 windows."),
+        _known("i", (27, 27, 1), "the spatial size is one short.",
+               "windows start at 0, 1, ..., n - k: count them."),
+        _known("i", (28, 28, 3), "the channel count is not right.",
+               "a 5x5x3 filter covers all 3 input channels and sums over them: one filter "
+               "makes ONE output channel."),
+        _known("i", (32, 32, 1), "the spatial size is not right.",
+               "without padding a 5-wide filter cannot be centred on the border pixels: the "
+               "output is smaller than the input."),
+        _known("i", (1, 28, 28), *_ORDER),
+        _otherwise("i", "count the positions of the filter along each axis, and the filters.",
+                   "per spatial axis n - k + 1 windows (stride 1, no padding); one output "
+                   "channel per filter."),
+        _known("ii", (36, 36, 1), "36 is the size of something else here.",
+               "36 is the padded input's size; the output counts the positions of the 5x5 "
+               "filter on it."),
+        _known("ii", (34, 34, 1), "the padding is counted on one side only.",
+               "padding 2 adds 2 zeros on EACH side: the padded side is n + 2p."),
+        _known("ii", (30, 30, 1), "the padding is counted on one side only.",
+               "padding 2 adds 2 zeros on EACH side: the padded side is n + 2p."),
+        _known("ii", (28, 28, 1), "that is the answer without padding.",
+               "padding adds room for more window positions."),
+        _known("ii", (32, 32, 3), "the channel count is not right.",
+               "one filter still makes one output channel."),
+        _known("ii", (1, 32, 32), *_ORDER),
+        _otherwise("ii", "count the positions of the filter on the padded input.",
+                   "per spatial axis n + 2p - k + 1 windows (stride 1); one output channel "
+                   "per filter."),
+        _known("iii-shape", (32, 32, 1), "the channel count is not right.",
+               "each of the 10 filters makes its own output channel."),
+        _known("iii-shape", (32, 32, 3), "the channel count is not right.",
+               "the number of output channels is the number of filters, not of input "
+               "channels."),
+        _known("iii-shape", (28, 28, 10), "the spatial size is not right.",
+               "the padding of 2 is still there."),
+        _known("iii-shape", (10, 32, 32), *_ORDER),
+        _otherwise("iii-shape", "the spatial size is as in part ii; think about the channels.",
+                   "one output channel per filter."),
+        _known("iii-weights", 760, "that counts more than the question asks.",
+               "the question does not count the 10 biases."),
+        _known("iii-weights", 75, "that is the count of one filter.",
+               "there are 10 filters."),
+        _known("iii-weights", 250, "each filter has more weights than that.",
+               "each filter has 5 * 5 * 3 weights: it spans all 3 input channels."),
+        _known("iii-weights", 25, "each filter has more weights than that.",
+               "each filter has 5 * 5 * 3 weights, and there are 10 filters."),
+        _otherwise("iii-weights", "count the weights of one filter, then of all of them.",
+                   "weights = filters * channels * height * width of a filter."),
+        _known("iv", (32, 32, 1), "the question asks for fewer numbers.",
+               "only the spatial dimensions (height, width) are asked."),
+        _known("iv", (32, 32, 3), "the question asks for fewer numbers.",
+               "only the spatial dimensions (height, width) are asked."),
+        _known("iv", (32, 32, 4), "the question asks for fewer numbers.",
+               "only the spatial dimensions (height, width) are asked, not the channels (4 "
+               "is the number of filters in w_1x1)."),
+        _known("iv", (30, 30), "the size is not right.",
+               "a 1x1 kernel fits at every pixel."),
+        _known("iv", (31, 31), "the size is not right.",
+               "a 1x1 kernel fits at every pixel."),
+        _otherwise("iv", "count the positions of a 1x1 kernel along each axis.",
+                   "a 1x1 kernel (stride 1, no padding) fits at n - 1 + 1 positions per axis."),
+    ),
+)
+
+EXERCISES = (CORR1D, DIMS_1A)
