@@ -23,6 +23,7 @@ import inspect
 import io
 import json
 import signal
+import sys
 import threading
 import time
 import traceback
@@ -320,20 +321,36 @@ class _CappedText(io.TextIOBase):
         return "".join(self.parts) + cut
 
 
+def _raise_in_answer(frame, event, arg):
+    """A trace function raising `_CaseTimeout` at the next line of code outside this module,
+    so that an answer whose ``except`` catches the timeout meets it again in its handler.
+    (Python stops tracing once a trace function raises; the timer signal starts it again.)"""
+    if event == "line" and frame.f_code.co_filename != __file__:
+        raise _CaseTimeout
+    return _raise_in_answer
+
+
 def _call_with_time_limit(function: Callable[[], object], seconds: float):
     """``function()`` within ``seconds`` of wall-clock time, or `_CaseTimeout`.
 
     On the main thread of a POSIX system (a Jupyter kernel runs cells there) a timer signal
-    interrupts the call, and repeats every 50 ms in case the answer catches the first one
-    with a bare ``except``. Elsewhere (Windows, another thread) the call runs in a daemon
-    thread that is abandoned, still running, when the time is up.
+    interrupts the call. From then on every line the answer runs raises again, so even
+    ``while True: try: ... except BaseException: pass`` ends. Elsewhere (Windows, another
+    thread) the call runs in a daemon thread that is abandoned, still running, when the time
+    is up.
     """
     if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
         armed = True
+        tracing = sys.gettrace()
 
         def on_timer(signum, frame):
-            if armed:
-                raise _CaseTimeout
+            if not armed:
+                return
+            sys.settrace(_raise_in_answer)  # frames the answer enters from now on
+            while frame is not None and frame.f_code.co_filename != __file__:
+                frame.f_trace = _raise_in_answer  # the answer's frames running now
+                frame = frame.f_back
+            raise _CaseTimeout
 
         previous = signal.signal(signal.SIGALRM, on_timer)
         signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)
@@ -343,6 +360,7 @@ def _call_with_time_limit(function: Callable[[], object], seconds: float):
             armed = False
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
+            sys.settrace(tracing)
     result: list = []
 
     def target():
