@@ -652,6 +652,11 @@ class Exercise:
         General hints, in tiers, for a failure no mistake explains.
     arg_names : tuple of str
         Names of the positional arguments, for messages about writes into them.
+    solution : object
+        A right answer as a student would give it (for a class exercise, a class), for tests
+        and benchmarks; by default the reference, for a function exercise.
+    question : str
+        What a written exercise asks, in one line.
     """
 
     id: str
@@ -668,6 +673,7 @@ class Exercise:
     mistakes: tuple[Mistake, ...] = ()
     hints: tuple[str, ...] = ()
     arg_names: tuple[str, ...] = ()
+    solution: object = None
     question: str = ""
 
     def __post_init__(self):
@@ -676,6 +682,8 @@ class Exercise:
         if self.drive is None:
             object.__setattr__(self, "drive",
                                _value_of if self.kind == "value" else _call_function)
+        if self.solution is None and self.kind == "function":
+            object.__setattr__(self, "solution", self.reference)
         if not self.arg_names and self.reference is not None and self.kind != "value":
             object.__setattr__(self, "arg_names", _positional_names(self.reference))
 
