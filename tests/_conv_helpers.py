@@ -1,4 +1,4 @@
-"""Hypothesis strategies and random arrays for the 2-D convolution tests."""
+"""Hypothesis strategies, random arrays and brute-force windows for the convolution tests."""
 
 from __future__ import annotations
 
@@ -45,3 +45,32 @@ def conv_arrays(geometry, seed):
 
 def hyper(geometry):
     return {key: geometry[key] for key in ("stride", "padding", "dilation")}
+
+
+def brute_windows(n, k, s, p, d):
+    """Padded indices read by each window: slide a start along the padded input while the
+    dilated window still fits."""
+    windows = []
+    start = 0
+    while start + d * (k - 1) <= n + 2 * p - 1:
+        windows.append([start + j * d for j in range(k)])
+        start += s
+    return windows
+
+
+def brute_dropped(n, k, s, p, d):
+    """Cells after the last cell any window reads."""
+    last = max(max(window) for window in brute_windows(n, k, s, p, d))
+    return n + 2 * p - 1 - last
+
+
+@st.composite
+def settings_1d(draw, max_n=12):
+    """(n, k, s, p, d) with output size >= 1, strides that often do not tile."""
+    k = draw(st.integers(1, 4))
+    d = draw(st.integers(1, 3))
+    p = draw(st.integers(0, 2))
+    span = d * (k - 1) + 1
+    n = draw(st.integers(max(1, span - 2 * p), max(max_n, span)))
+    s = draw(st.integers(1, 4))
+    return n, k, s, p, d

@@ -10,6 +10,7 @@ import io
 
 import numpy as np
 import pytest
+from _conv_helpers import brute_dropped, brute_windows, settings_1d
 from _figure_helpers import artists_with_gid
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -28,7 +29,6 @@ from c182lib.figures.conv import (
     sliding_window_1d,
     sliding_window_2d,
 )
-from c182lib.shapes import window_geometry
 
 SETTINGS = settings(max_examples=20, deadline=None)
 SETTINGS_2D = settings(max_examples=10, deadline=None)  # 2-D figures have many cells
@@ -36,39 +36,10 @@ SETTINGS_2D = settings(max_examples=10, deadline=None)  # 2-D figures have many 
 
 # ---------------------------------------------------------------- independent references
 
-def brute_windows(n, k, s, p, d):
-    """Padded indices read by each window: slide a start along the padded input while the
-    dilated window still fits."""
-    windows = []
-    start = 0
-    while start + d * (k - 1) <= n + 2 * p - 1:
-        windows.append([start + j * d for j in range(k)])
-        start += s
-    return windows
-
-
-def brute_dropped(n, k, s, p, d):
-    """Cells after the last cell any window reads."""
-    last = max(max(window) for window in brute_windows(n, k, s, p, d))
-    return n + 2 * p - 1 - last
-
-
 def reference_corr1d(x, w, s, p, d):
     dilated = np.zeros(d * (len(w) - 1) + 1)
     dilated[::d] = w
     return np.correlate(np.pad(x, p), dilated, mode="valid")[::s]
-
-
-@st.composite
-def settings_1d(draw, max_n=12):
-    """(n, k, s, p, d) with output size >= 1, strides that often do not tile."""
-    k = draw(st.integers(1, 4))
-    d = draw(st.integers(1, 3))
-    p = draw(st.integers(0, 2))
-    span = d * (k - 1) + 1
-    n = draw(st.integers(max(1, span - 2 * p), max(max_n, span)))
-    s = draw(st.integers(1, 4))
-    return n, k, s, p, d
 
 
 # ---------------------------------------------------------------- helpers
@@ -113,21 +84,6 @@ def test_output_size_formula_result_counts_the_windows(setting):
 def test_output_size_formula_impossible_setting_names_the_kernel():
     with pytest.raises(ValueError, match="kernel_size"):
         output_size_formula(2, 5)
-
-
-@SETTINGS
-@given(settings_1d())
-def test_window_geometry_matches_brute_force(setting):
-    n, k, s, p, d = setting
-    geom = window_geometry(*setting)
-    windows = brute_windows(*setting)
-    assert geom.taps.tolist() == windows
-    read = {i for window in windows for i in window}
-    last = max(read)
-    assert geom.dropped.tolist() == list(range(last + 1, n + 2 * p))
-    assert len(geom.dropped) == brute_dropped(*setting)
-    assert geom.skipped.tolist() == sorted(set(range(last)) - read)
-    assert geom.is_padding().sum() == 2 * p
 
 
 # ---------------------------------------------------------------- sliding window, 1-D

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _conv_helpers import brute_dropped, brute_windows, settings_1d
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +15,7 @@ from c182lib.shapes import (
     conv_output_size,
     conv_param_count,
     pool_output_size,
+    window_geometry,
 )
 
 SETTINGS = settings(max_examples=200, deadline=None)
@@ -221,3 +223,18 @@ def test_bounded_stride_keeps_the_windows():
             assert s <= padded
             assert conv_output_size(n, k, s, p) == conv_output_size(n, k, stride, p) == 1
     assert bounded_stride(2, 10) == 2
+
+
+@SETTINGS
+@given(settings_1d())
+def test_window_geometry_matches_brute_force(setting):
+    n, k, s, p, d = setting
+    geom = window_geometry(*setting)
+    windows = brute_windows(*setting)
+    assert geom.taps.tolist() == windows
+    read = {i for window in windows for i in window}
+    last = max(read)
+    assert geom.dropped.tolist() == list(range(last + 1, n + 2 * p))
+    assert len(geom.dropped) == brute_dropped(*setting)
+    assert geom.skipped.tolist() == sorted(set(range(last)) - read)
+    assert geom.is_padding().sum() == 2 * p

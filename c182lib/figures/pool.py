@@ -52,7 +52,7 @@ from c182lib.figures._common import (
     format_value,
     new_figure,
 )
-from c182lib.shapes import pool_output_size
+from c182lib.shapes import pool_output_size, window_geometry
 
 # The worksheet's Figure 1 (max pooling, K = 2, S = 2): a 4x4 input with a distinct maximum in
 # every 2x2 window, pooled to [[6, 8], [3, 4]].
@@ -103,6 +103,9 @@ class _Pooling:
         self.h, self.w = x.shape
         self.h_out = pool_output_size(self.h, self.kh, self.sh, self.p)
         self.w_out = pool_output_size(self.w, self.kw, self.sw, self.p)
+        # where the windows fall, per axis: the convolution's geometry (dilation 1)
+        self.row_windows = window_geometry(self.h, self.kh, self.sh, self.p)
+        self.col_windows = window_geometry(self.w, self.kw, self.sw, self.p)
         self.x = x
         forward = pool.maxpool2d_forward if mode == "max" else pool.avgpool2d_forward
         out, self.cache = forward(x[None, None], kernel_size=(self.kh, self.kw),
@@ -110,8 +113,8 @@ class _Pooling:
         self.out = out[0, 0]
         pad_value = -np.inf if mode == "max" else 0.0
         self.padded = np.pad(x, self.p, constant_values=pad_value)
-        self.is_pad = np.ones(self.padded.shape, dtype=bool)
-        self.is_pad[self.p:self.p + self.h, self.p:self.p + self.w] = False
+        self.is_pad = (self.row_windows.is_padding()[:, None]
+                       | self.col_windows.is_padding()[None, :])
         # coverage[r, c]: how many windows contain padded cell (r, c).
         self.coverage = np.zeros(self.padded.shape, dtype=int)
         for i, j in self.windows():
@@ -123,7 +126,7 @@ class _Pooling:
 
     def window_slice(self, i: int, j: int) -> tuple[slice, slice]:
         """Padded-input rows and columns of window (i, j)."""
-        r0, c0 = i * self.sh, j * self.sw
+        r0, c0 = self.row_windows.taps[i, 0], self.col_windows.taps[j, 0]
         return slice(r0, r0 + self.kh), slice(c0, c0 + self.kw)
 
     def tied_cells(self, i: int, j: int) -> list[tuple[int, int]]:
