@@ -216,7 +216,7 @@ def batchnorm_backward(dout, cache: BatchNormCache) -> tuple[np.ndarray, np.ndar
     x_hat, gamma, inv_std = cache.x_hat, cache.gamma, cache.inv_std
     dout = as_float_array("dout", dout, ndim=2, layout="(N, D)")
     check_shape("dout", dout, x_hat.shape, "(N, D), the forward output's shape")
-    dout = dout.astype(np.result_type(dout, x_hat), copy=False)  # dbeta too
+    dout, x_hat, gamma, inv_std = in_common_dtype(dout, x_hat, gamma, inv_std)  # dbeta too
     n = x_hat.shape[0]
     dbeta = dout.sum(axis=0)
     dgamma = (dout * x_hat).sum(axis=0)

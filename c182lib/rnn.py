@@ -343,7 +343,7 @@ def temporal_affine_backward(dy, cache: TemporalAffineCache) -> tuple[np.ndarray
     h, W = cache
     dy = as_float_array("dy", dy, ndim=h.ndim, layout="(N, T, O) or (N, O)")
     check_shape("dy", dy, h.shape[:-1] + (W.shape[0],), "the shape of y")
-    dy = dy.astype(np.result_type(dy, h), copy=False)  # db too is in the forward pass's dtype
+    dy, h, W = in_common_dtype(dy, h, W)  # db too is in the forward pass's dtype
     dy_rows = dy.reshape(-1, W.shape[0])
     return dy @ W, dy_rows.T @ h.reshape(-1, W.shape[1]), dy_rows.sum(axis=0)
 
