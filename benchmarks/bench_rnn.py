@@ -10,21 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from c182lib.rnn import rnn_backward, rnn_forward, rnn_step_forward
+from c182lib.rnn import rnn_backward, rnn_forward
 
 from ._timing import interleaved, report_row, torch
 
 N, T, D, H = 64, 100, 128, 128
-
-
-def step_loop_forward(x, h0, W_xh, W_hh, b_h):
-    """The textbook forward: `rnn_step_forward` once per step, input projection inside the loop."""
-    h = np.empty((N, T, H))
-    h_t = h0
-    for t in range(T):
-        h_t, _ = rnn_step_forward(x[:, t], h_t, W_xh, W_hh, b_h)
-        h[:, t] = h_t
-    return h
 
 
 def run(matmul_gflops: float) -> None:
@@ -47,9 +37,7 @@ def run(matmul_gflops: float) -> None:
         _, cache = rnn_forward(x, h0, W_xh, W_hh, b_h)
         return rnn_backward(dh, cache)
 
-    forward = {"step loop (input product per step)": lambda: step_loop_forward(x, h0, W_xh,
-                                                                                 W_hh, b_h),
-               "c182lib rnn_forward (input product hoisted)": c182_forward}
+    forward = {"c182lib rnn_forward (a loop of rnn_step_forward)": c182_forward}
     both = {"c182lib rnn_forward + rnn_backward": c182_forward_backward}
 
     if torch is not None:
