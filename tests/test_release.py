@@ -514,6 +514,27 @@ def test_os_refusal_is_a_per_file_result(tmp_path, monkeypatch):
     assert sorted(p.name for p in dest.iterdir()) == ["02_b.ipynb"]
 
 
+@pytest.mark.parametrize("error", [errno.EPERM, errno.EOPNOTSUPP])
+def test_without_hard_links_files_are_still_written_and_never_clobbered(tmp_path, monkeypatch,
+                                                                       error):
+    src, dest, _ = built(tmp_path)
+    write(src / "02_b.ipynb", notebook(code("y = 2")))
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep me")
+    (dest / "02_b.ipynb").symlink_to(outside)
+
+    def no_hard_links(source, target):
+        raise OSError(error, os.strerror(error))
+
+    monkeypatch.setattr(os, "link", no_hard_links)
+    results = write_student_edition(src, dest)
+    assert results[dest / "01_a.ipynb"].outcome is Outcome.WRITTEN
+    assert nbformat.read(dest / "01_a.ipynb", as_version=4).cells
+    assert results[dest / "02_b.ipynb"].outcome is not Outcome.WRITTEN
+    assert outside.read_text() == "keep me"
+    assert sorted(p.name for p in dest.iterdir()) == ["01_a.ipynb", "02_b.ipynb"]
+
+
 def test_new_files_get_the_umask_permissions(tmp_path):
     src, dest, _ = built(tmp_path)
     old = os.umask(0o022)

@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import errno
 import html
 import json
 import os
@@ -590,7 +591,8 @@ def _write_atomically(path: Path, data: bytes, *, replace: bool) -> None:
     The temporary file gets a fresh random name and is created exclusively (``mkstemp``), so it
     never opens an existing file or a link. ``replace`` renames it over ``path`` (which replaces
     the entry, never what it might point to); otherwise it is hard-linked as ``path``, which
-    fails with ``FileExistsError`` rather than clobber a file that appeared meanwhile. A new
+    fails with ``FileExistsError`` rather than clobber a file that appeared meanwhile (where the
+    file system has no hard links, `_create_exclusively` gives the same guarantee). A new
     file gets the permissions the umask allows, a replaced one keeps its own.
     """
     mode = stat.S_IMODE(os.stat(path).st_mode) if replace else _new_file_mode()
@@ -602,10 +604,33 @@ def _write_atomically(path: Path, data: bytes, *, replace: bool) -> None:
         if replace:
             os.replace(temporary, path)
         else:
-            os.link(temporary, path)
+            try:
+                os.link(temporary, path)
+            except OSError as err:
+                if err.errno not in _NO_HARD_LINKS:
+                    raise
+                _create_exclusively(path, data, mode)
     finally:
         if os.path.lexists(temporary):
             os.unlink(temporary)
+
+
+# what os.link raises where the file system has no hard links (FAT, some network shares)
+_NO_HARD_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EMLINK}
+
+
+def _create_exclusively(path: Path, data: bytes, mode: int) -> None:
+    """Write ``data`` to a new file ``path``, created exclusively (``O_EXCL`` refuses any
+    existing entry, a link included): the no-clobber write without hard links. A partly
+    written file is removed."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                         mode)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+    except BaseException:
+        os.unlink(path)
+        raise
 
 
 def _new_file_mode() -> int:
