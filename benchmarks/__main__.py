@@ -1,4 +1,4 @@
-"""Run every benchmark: ``python -m benchmarks [conv|pool|rnn|widgets|browser ...]``.
+"""Run every benchmark: ``python -m benchmarks [conv|pool|rnn|widgets|checks|browser ...]``.
 
 ``make bench`` runs them all."""
 
@@ -7,7 +7,7 @@ import sys
 
 from ._timing import machine_summary, matmul_gflops, numpy_blas_threads, torch
 
-SUITES = ["conv", "pool", "rnn", "widgets", "browser"]
+SUITES = ["conv", "pool", "rnn", "widgets", "checks", "browser"]
 
 
 def main(argv: list[str]) -> None:
