@@ -284,6 +284,12 @@ def test_maxpool_fails_each_mistake_with_its_hint(student, mistake, case_id):
     assert (verdict.status, verdict.case_id, verdict.mistake) == ("FAIL", case_id, mistake)
 
 
+def test_a_missing_return_gets_no_shape_hint():
+    verdict = MAXPOOL.check(lambda dout, x, K, S: None)
+    assert verdict.status == "FAIL" and verdict.mistake is None
+    assert "without `return`" in verdict.text()
+
+
 def test_maxpool_names_the_entries_of_a_tie():
     text = MAXPOOL.check(last_of_ties).text()
     assert "at (0, 1): got 0, expected" in text and "at (1, 1): got" in text

@@ -371,7 +371,9 @@ def spread_average(dout, x, k, s, divisor, accumulate=True) -> np.ndarray:
 
 
 def _dx_shape_wrong(case: Case, outcome: Outcome) -> bool:
-    return outcome.status == "returned" and np.shape(outcome.value) != case.args[1].shape
+    """An array (or nested list) of another shape than x: not None, a number or text."""
+    return (outcome.status == "returned" and isinstance(outcome.value, (np.ndarray, list, tuple))
+            and np.shape(outcome.value) != case.args[1].shape)
 
 
 def _index_past_end(case: Case, outcome: Outcome) -> bool:
