@@ -13,8 +13,7 @@ import numpy as np
 import pytest
 from _checks_helpers import run
 
-import c182lib.checks
-from c182lib.checks import _core, batchnorm, conv, conv_grad, pool, rnn
+from c182lib.checks import _core
 from c182lib.checks._core import (
     Case,
     check_function,
@@ -376,20 +375,6 @@ def test_report(capsys):
     assert run(capsys, report, "x", "PASS", "fine") == (True, "PASS x: fine\n")
     assert run(capsys, report, "x", "TODO") == (False, "TODO x\n")
     assert run(capsys, report, "x", "FAIL", "a\n  hint: b") == (False, "FAIL x: a\n  hint: b\n")
-
-
-# --------------------------------------------------------------------------------------------
-# The package re-exports every check
-
-
-def test_the_package_reexports_every_public_check():
-    core_names = ("Case", "check_function", "check_value", "describe_difference")
-    exported = {name: getattr(_core, name) for name in core_names}
-    for module in (conv, conv_grad, pool, batchnorm, rnn):
-        exported.update((name, getattr(module, name)) for name in module.__all__)
-    assert sorted(c182lib.checks.__all__) == sorted(exported)
-    for name, value in exported.items():
-        assert getattr(c182lib.checks, name) is value, name
 
 
 def test_arguments_are_copied_and_caches_keep_their_type():
