@@ -9,7 +9,7 @@ Hidden cases, which only the grader runs, are not part of this package: they are
 under the repository's ``grading/hidden/`` (see `load_hidden_cases`).
 """
 
-from c182lib.exercises import batchnorm, conv, pool
+from c182lib.exercises import batchnorm, conv, pool, rnn
 from c182lib.exercises._engine import (
     FAIL,
     PASS,
@@ -22,7 +22,7 @@ from c182lib.exercises._engine import (
     load_hidden_cases,
 )
 
-EXERCISES: dict[str, Exercise] = {exercise.id: exercise for module in (conv, pool, batchnorm)
+EXERCISES: dict[str, Exercise] = {exercise.id: exercise for module in (conv, pool, batchnorm, rnn)
                                   for exercise in module.EXERCISES}
 
 __all__ = ["EXERCISES", "FAIL", "PASS", "TODO", "Case", "Exercise", "Mistake", "Outcome",
