@@ -20,7 +20,15 @@ from collections.abc import Callable
 
 import numpy as np
 
-from c182lib.exercises._engine import Case, Exercise, Mistake, Outcome, matches, to_plain
+from c182lib.exercises._engine import (
+    Case,
+    Exercise,
+    Mistake,
+    Opaque,
+    Outcome,
+    matches,
+    to_plain,
+)
 from c182lib.exercises.conv import _known, _otherwise
 from c182lib.rnn import (
     RnnStepCache,
@@ -351,17 +359,23 @@ RNN_LABELS = (*(f"{name}.shape" for name in ATTRIBUTES), "hidden_state before th
 
 
 def _snapshot(value):
-    """A float copy of what the network holds or returns (a later step may change it in place),
-    or ``value`` itself if it is no array of numbers (then reported as such). A tuple of arrays
-    stays a tuple: ``return y, h`` is a mistake even when y and h have the same shape."""
+    """A copy of what the network holds or returns (a later step may change it in place), as an
+    array of numbers of its own dtype (float32 stays float32), or ``value`` itself if it is no
+    array of numbers (then reported as such). A tuple of arrays stays a tuple: ``return y, h``
+    is a mistake even when y and h have the same shape."""
     if value is None:
         return None
     if isinstance(value, tuple) and any(np.ndim(item) != 0 for item in value):
         return tuple(_snapshot(item) for item in value)
     try:
-        return np.array(value, dtype=float)
+        array = np.array(value)
+        return array if array.dtype.kind in "biuf" else np.array(value, dtype=float)
     except Exception:  # reported as it is
         return value
+
+
+# what drive_rnn records for an attribute the constructor did not set; messages name its type
+_NOT_SET = type("attribute that was never set", (), {"__repr__": lambda self: "<not set>"})()
 
 
 def drive_rnn(cls, input_size: int, hidden_size: int, output_size: int, weights: dict,
@@ -376,12 +390,12 @@ def drive_rnn(cls, input_size: int, hidden_size: int, output_size: int, weights:
     -------
     tuple
         The shapes of ``W_xh``, ``W_hh``, ``W_hy``, ``b_h``, ``b_y`` and ``hidden_state`` after
-        construction (None for an attribute that is not there), ``hidden_state`` then, and the
+        construction (`_NOT_SET` for an attribute that is not there), ``hidden_state`` then, and the
         lists of ``forward``'s result and of ``hidden_state`` after each step (see
         `RNN_LABELS`).
     """
     model = cls(input_size, hidden_size, output_size, seed=0)
-    shapes = tuple(np.shape(getattr(model, name)) if hasattr(model, name) else None
+    shapes = tuple(np.shape(getattr(model, name)) if hasattr(model, name) else _NOT_SET
                    for name in ATTRIBUTES)
     initial_state = _snapshot(getattr(model, "hidden_state", None))
     for name in WEIGHTS:
@@ -450,10 +464,7 @@ class StepRNN:
         h_prev = self.hidden_state
         recurrent = h_prev @ self.W_hh if slip.get("transposed") else self.W_hh @ h_prev
         bias = 0.0 if slip.get("no_b_h") else self.b_h
-        if slip.get("tanh_on_recurrence_only"):
-            h = np.tanh(recurrent) + self.W_xh @ x + bias
-        else:
-            h = slip.get("activation", np.tanh)(recurrent + self.W_xh @ x + bias)
+        h = slip.get("activation", np.tanh)(recurrent + self.W_xh @ x + bias)
         y = self.W_hy @ (h_prev if slip.get("old_state") else h)
         y = y + (0.0 if slip.get("no_b_y") else self.b_y)
         if slip.get("tanh_on_output"):
@@ -498,10 +509,13 @@ def _weight_transposed(case: Case, outcome: Outcome) -> bool:
 
 
 def _attribute_missing(case: Case, outcome: Outcome) -> bool:
+    """An attribute not there, or no constructor at all (``___init___``: then ``object()``
+    refuses the arguments)."""
     if outcome.status == "raised":
-        return outcome.error.startswith("AttributeError") and "has no attribute" in outcome.error
+        return (outcome.error.startswith("AttributeError") and "has no attribute" in outcome.error
+                or outcome.error.startswith("TypeError") and "takes no arguments" in outcome.error)
     shapes = _shapes_of(outcome)
-    return shapes is not None and None in shapes
+    return shapes is not None and any(isinstance(shape, Opaque) for shape in shapes)
 
 
 def _returns_more_than_y(case: Case, outcome: Outcome) -> bool:
@@ -545,17 +559,14 @@ VANILLA_RNN = Exercise(
             "order.",
             "the recurrent term is W_hh @ h_{t-1}; you computed h_{t-1} @ W_hh, which is W_hh "
             "transposed."), wrong=_replay_rnn(transposed=True)),
-        Mistake("tanh on the recurrence only", (
-            "the squashing covers only part of the sum.",
-            "tanh applies to the whole sum W_hh h_{t-1} + W_xh x_t + b_h."),
-            wrong=_replay_rnn(tanh_on_recurrence_only=True)),
         Mistake("tanh on the output", (
             "the outputs are squashed; they should not be.",
             "the output layer is affine, y_t = W_hy h_t + b_y: no tanh on y."),
             wrong=_replay_rnn(tanh_on_output=True)),
         Mistake("tanh missing", (
-            "the hidden state is not squashed.",
-            "the hidden state is tanh of the sum: h_t = tanh(W_hh h_{t-1} + W_xh x_t + b_h)."),
+            "the squashing of the hidden state is missing, or covers only part of its sum.",
+            "the hidden state is tanh of the whole sum: h_t = tanh(W_hh h_{t-1} + W_xh x_t + "
+            "b_h)."),
             wrong=_replay_rnn(activation=lambda a: a)),
         Mistake("relu", (
             "the hidden state is squashed by another function than the worksheet's.",
