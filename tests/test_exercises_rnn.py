@@ -21,7 +21,7 @@ from c182lib.checks import (
     check_rnn_step_backward,
     check_vanilla_rnn,
 )
-from c182lib.exercises import EXERCISES, load_hidden_cases
+from c182lib.exercises import EXERCISES, Outcome, load_hidden_cases
 from c182lib.exercises import rnn as rnn_exercises
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -499,3 +499,37 @@ def test_each_exercise_is_stamped_on_the_cell_of_its_answer(exercise):
         assert f"class {exercise.answer_name}" in cell.source
     else:
         assert f"def {exercise.answer_name}(" in cell.source
+
+
+def test_problem_shapes_check_one_part_at_a_time(capsys):
+    assert check_problem_shapes("parameters", 45) is False
+    out = capsys.readouterr().out
+    assert out.startswith("FAIL RNN shapes parameters") and "  hint: " in out
+    assert check_problem_shapes("hidden-states", (4, 6, 5)) is True
+
+
+@pytest.mark.parametrize("exercise, answer, mistake", [
+    (RNN, rnn_exercises.with_slip(no_reset=True), "state not reset"),
+    (STEP, lambda dh, cache: loops_step_backward(dh, cache)[::-1], "order swapped")],
+    ids=["class", "function"])
+def test_a_verdict_survives_the_graders_json_round_trip(exercise, answer, mistake):
+    passed = []
+    for case in exercise.public_cases():
+        outcome = Outcome.from_json(exercise.run(answer, case).to_json())
+        verdict = exercise.judge(case, outcome, passed)
+        if not verdict:
+            break
+        passed.append(case)
+    assert verdict.mistake == mistake
+
+
+def test_an_attribute_never_set_is_named_after_the_json_round_trip():
+    class NoState(ColumnRNN):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            del self.hidden_state
+
+    [case] = RNN.public_cases()[:1]
+    outcome = Outcome.from_json(RNN.run(NoState, case).to_json())
+    verdict = RNN.judge(case, outcome)
+    assert verdict.mistake == "attribute missing" and "never set" in verdict.text()
