@@ -111,7 +111,7 @@ def test_the_time_limit_is_disarmed_after_a_case():
     (lambda x, scale=1.0: (_ for _ in ()).throw(MemoryError("no room")), "raised",
      "MemoryError"),
     (lambda x, scale=1.0: x[10], "raised", "IndexError"),
-    (lambda x: 6.0, "raised", "before its first line ran"),
+    (lambda x: 6.0, "raised", "before any line of the answer ran"),
 ])
 def test_exits_and_exceptions_are_outcomes_not_raised(answer, status, words):
     outcome = TOY.run(answer, toy_cases()[1])

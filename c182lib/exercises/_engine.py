@@ -386,7 +386,8 @@ def _student_line(err: BaseException) -> str:
     frames = [frame for frame in traceback.extract_tb(err.__traceback__)
               if not _is_library_file(frame.filename)]
     if not frames:
-        return "in the call itself, before its first line ran: check the parameters"
+        return ("in the call itself, before any line of the answer ran: check its parameters "
+                "(for a class, its __init__)")
     frame = frames[-1]
     return f"line {frame.lineno}: {frame.line}" if frame.line else f"line {frame.lineno}"
 
