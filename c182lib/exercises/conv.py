@@ -2,17 +2,25 @@
 
 - ``01-corr1d``: ``my_corr1d(x, w, stride=1, padding=0)``, 1-D cross-correlation.
 - ``02-dims-1a``: the values of Problem 1(a) i-iv (output shapes, a weight count).
+- ``02-why-i``, ``02-why-ii``, ``02-why-iii``, ``02-one-by-one``: written answers (why each
+  shape of Problem 1(a), what a 1x1 convolution does).
+- ``02-output-size``: ``my_output_size(n, k, stride=1, padding=0, dilation=1)``, the number of
+  windows along one axis.
+- ``03-conv-matrix-1d``: ``my_conv_matrix_1d(n, w, stride=1, padding=0)``, the matrix acting on
+  the padded input (Problem 2).
+- ``03-why-matrix``: written answer (why row o of W looks the way it does).
 
 References come from `c182lib.conv` and `c182lib.shapes`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from c182lib.conv import corr1d
+from c182lib.conv import conv_matrix_1d, corr1d
 from c182lib.exercises._engine import Case, Exercise, Mistake, Outcome
 from c182lib.shapes import conv_output_shape, conv_output_size, conv_param_count
 
@@ -289,4 +297,257 @@ DIMS_1A = Exercise(
     ),
 )
 
-EXERCISES = (CORR1D, DIMS_1A)
+
+# --------------------------------------------------------------------------------------------
+# 02: written answers
+
+
+def _written(exercise_id: str, title: str, question: str) -> Exercise:
+    """A markdown answer graded by hand (1 point)."""
+    return Exercise(id=exercise_id, title=title, kind="written", answer_name="", points=1,
+                    question=question)
+
+
+WHY_I = _written("02-why-i", "Problem 1(a) i: why",
+                 "Explain why one 5x5x3 filter on a 32x32x3 image gives a 28x28x1 output.")
+WHY_II = _written("02-why-ii", "Problem 1(a) ii: why",
+                  "Explain why padding 2 gives a 32x32x1 output, the size of the input.")
+WHY_III = _written("02-why-iii", "Problem 1(a) iii: why",
+                   "Explain the 32x32x10 output of ten filters and their 750 weights.")
+ONE_BY_ONE = _written("02-one-by-one", "Problem 1(a) iv: what a 1x1 convolution does",
+                      "Say in words what a 1x1 convolution does to the height, width and "
+                      "channels, and what it is used for.")
+
+
+# --------------------------------------------------------------------------------------------
+# 02-output-size
+
+
+def output_size_case(case_id: str, description: str, n: int, k: int, stride: int = 1,
+                     padding: int = 0, dilation: int = 1) -> Case:
+    """A case of ``my_output_size(n, k, stride=..., padding=..., dilation=...)``."""
+    return Case(case_id, description, (n, k),
+                {"stride": stride, "padding": padding, "dilation": dilation})
+
+
+def random_output_size_settings(rng: np.random.Generator, count: int,
+                                max_n: int) -> list[tuple[int, int, int, int, int]]:
+    """``count`` random ``(n, k, stride, padding, dilation)`` where the kernel fits."""
+    settings = []
+    while len(settings) < count:
+        n, k = int(rng.integers(1, max_n + 1)), int(rng.integers(1, 8))
+        s, p, d = int(rng.integers(1, 5)), int(rng.integers(0, 4)), int(rng.integers(1, 4))
+        if n + 2 * p >= d * (k - 1) + 1:
+            settings.append((n, k, s, p, d))
+    return settings
+
+
+def _output_size_cases() -> list[Case]:
+    case = output_size_case
+    cases = [
+        case("plain", "stride 1, no padding: n=32, k=5", 32, 5),
+        case("pad-same", "padding 2 keeps the size with k=5 (n=32)", 32, 5, padding=2),
+        case("one-window", "kernel as long as the input: one output (n=k=7)", 7, 7),
+        case("k1", "1 x 1 kernel (n=32, k=1)", 32, 1),
+        case("stride2-tiles", "stride 2 that tiles (n=7, k=3)", 7, 3, stride=2),
+        case("stride2-no-tile", "stride 2 that does not tile (n=8, k=3): the remainder is "
+             "dropped", 8, 3, stride=2),
+        case("stride3-pad1", "stride 3 with padding 1 (n=10, k=4)", 10, 4, stride=3,
+             padding=1),
+        case("stride-gt-k", "stride 4 larger than k=2 (n=11): cells between windows are "
+             "skipped", 11, 2, stride=4),
+        case("dilation2", "dilation 2: a 3-tap kernel spans 5 cells (n=9)", 9, 3, dilation=2),
+        case("dilation3-stride2-pad2", "dilation 3, stride 2, padding 2 (n=11, k=3)", 11, 3,
+             stride=2, padding=2, dilation=3),
+        case("pad-longer-kernel", "padding makes room for a kernel longer than the input "
+             "(n=2, k=4, p=1)", 2, 4, padding=1),
+    ]
+    rng = np.random.default_rng(SEED)
+    for i, setting in enumerate(random_output_size_settings(rng, 6, max_n=39)):
+        n, k, s, p, d = setting
+        cases.append(case(f"random-{i + 1}", f"random: n={n}, k={k}, stride {s}, padding {p}, "
+                          f"dilation {d}", *setting))
+    return cases
+
+
+def _size_formula(rounding: Callable[[float], float], span: Callable[[int, int], int] =
+                  lambda k, d: d * (k - 1) + 1, pads: int = 2,
+                  plus: int = 1) -> Callable[[Case], object]:
+    """The size rule with one of its parts changed: the rounding, the kernel's span, how often
+    the padding counts, or the ``+ 1``."""
+    def wrong(case):
+        n, k = case.args
+        s, p, d = (case.kwargs[key] for key in ("stride", "padding", "dilation"))
+        return rounding((n + pads * p - span(k, d)) / s) + plus
+    return wrong
+
+
+def _size_erratum(case):
+    n, k = case.args
+    plain = (case.kwargs["stride"], case.kwargs["padding"], case.kwargs["dilation"]) == (1, 0, 1)
+    return n - k - 1 if plain else None
+
+
+def _size_padding_ignored(case):
+    return None if case.kwargs["padding"] == 0 else _size_formula(math.floor, pads=0)(case)
+
+
+def _size_stride_ignored(case):
+    n, k = case.args
+    p, d = case.kwargs["padding"], case.kwargs["dilation"]
+    return None if case.kwargs["stride"] == 1 else n + 2 * p - d * (k - 1)
+
+
+OUTPUT_SIZE = Exercise(
+    id="02-output-size", title="my_output_size", kind="function", answer_name="my_output_size",
+    points=2, reference=conv_output_size, cases=_output_size_cases, arg_names=("n", "k"),
+    mistakes=(
+        Mistake("worksheet erratum", (
+            "two windows short, even with stride 1, no padding and no dilation.",
+            "the worksheet's n - k - 1 is an erratum: windows start at 0, 1, ..., n - k, so "
+            "there are n - k + 1 of them."), wrong=_size_erratum),
+        Mistake("rounded up", (
+            "one window too many where the stride does not tile: a window that sticks out "
+            "past the edge was counted.",
+            "a stride that does not tile the input drops the remainder: round DOWN (floor, or "
+            "integer division //), not up."), wrong=_size_formula(math.ceil)),
+        Mistake("not rounded", (
+            "the count is not a whole number: it should count whole windows.",
+            "the output is a whole number of windows: use floor (//), not plain division."),
+            wrong=_size_formula(lambda v: v)),
+        Mistake("first window not counted", (
+            "one window short: the first window is not in your count.",
+            "count the windows, including the first at position 0: floor(...) + 1."),
+            wrong=_size_formula(math.floor, plus=0)),
+        Mistake("padding at one end", (
+            "the padding is counted at one end of the axis only.",
+            "padding p adds p zeros at EACH end: the padded length is n + 2p."),
+            wrong=_size_formula(math.floor, pads=1)),
+        Mistake("padding ignored", (
+            "the padding is missing from your count.",
+            "the kernel slides over the PADDED input, of length n + 2p."),
+            wrong=_size_padding_ignored),
+        Mistake("stride ignored", (
+            "these are the counts of a window moving one cell at a time.",
+            "the window moves `stride` cells at a time: divide the free room by the stride "
+            "and round down."), wrong=_size_stride_ignored),
+        Mistake("dilation ignored", (
+            "the dilated kernel is counted as if its taps had no gaps.",
+            "a kernel with dilation d spans d(k - 1) + 1 cells, not k."),
+            wrong=_size_formula(math.floor, span=lambda k, d: k)),
+        Mistake("dilated span too long", (
+            "the dilated kernel is counted one cell too wide or more: its span is off.",
+            "a kernel with dilation d spans d(k - 1) + 1 cells, not d * k."),
+            wrong=_size_formula(math.floor, span=lambda k, d: d * k)),
+    ),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# 03-conv-matrix-1d: the matrix acting on the padded input (Problem 2)
+
+
+def conv_matrix_reference(n, w, stride=1, padding=0):
+    """The matrix ``W``, shape (n_out, n + 2 * padding), with
+    ``W @ x_bar == corr1d(x, w, stride, padding)`` for ``x_bar`` the padded ``x``."""
+    return conv_matrix_1d(n, w, stride=stride, padding=padding, on_padded=True)
+
+
+def conv_matrix_case(case_id: str, description: str, n: int, w, stride: int = 1,
+                     padding: int = 0) -> Case:
+    """A case of ``my_conv_matrix_1d(n, w, stride=..., padding=...)``."""
+    return Case(case_id, description, (n, np.asarray(w, dtype=float)),
+                {"stride": stride, "padding": padding})
+
+
+def _conv_matrix_cases() -> list[Case]:
+    case = conv_matrix_case
+    cases = [
+        case("problem2", "Problem 2: n=4, k=3, padding 1 (4 x 6, acting on x_bar)", 4,
+             [1, 2, 3], padding=1),
+        case("no-padding", "no padding: n=4, k=3 (2 x 4)", 4, [1, 2, 3]),
+        case("k1", "k=1: a scaled identity (n=3)", 3, [5]),
+        case("one-window", "filter as long as the input: one row (n=k=4)", 4, [2, -1, 3, 1]),
+        case("pad2", "padding 2, n=3, k=2 (6 x 7)", 3, [2, -1], padding=2),
+        case("stride2-pad1", "stride 2 with padding 1 (n=5, k=3)", 5, [1, -2, 4], stride=2,
+             padding=1),
+        case("stride2-no-tile", "stride 2 that does not tile (n=6, k=3): the last column is "
+             "never used", 6, [3, 1, -1], stride=2),
+        case("stride-gt-k", "stride 3 larger than k=2 (n=8): columns between windows are 0",
+             8, [2, -1], stride=3),
+    ]
+    rng = np.random.default_rng(SEED)
+    for i, (n, k, stride, padding) in enumerate(random_settings(rng, 3, max_n=8)):
+        cases.append(case(f"random-{i + 1}", f"random: n={n}, k={k}, stride {stride}, "
+                          f"padding {padding}", n, rng.normal(size=k).round(2), stride,
+                          padding))
+    return cases
+
+
+def _matrix_flipped(case):
+    n, w = case.args
+    return None if np.allclose(w, w[::-1]) else conv_matrix_reference(n, w[::-1], **case.kwargs)
+
+
+def _matrix_transposed(case):
+    return conv_matrix_reference(*case.args, **case.kwargs).T
+
+
+def _matrix_on_unpadded(case):
+    if case.kwargs["padding"] == 0:
+        return None
+    return conv_matrix_1d(*case.args, **case.kwargs, on_padded=False)
+
+
+def _matrix_stride_ignored(case):
+    if case.kwargs["stride"] == 1:
+        return None
+    return conv_matrix_reference(*case.args, padding=case.kwargs["padding"])
+
+
+def _matrix_shape_wrong(case: Case, outcome: Outcome) -> bool:
+    n, w = case.args
+    stride, padding = case.kwargs["stride"], case.kwargs["padding"]
+    expected = (conv_output_size(n, len(w), stride, padding), n + 2 * padding)
+    return (outcome.status == "returned" and isinstance(outcome.value, (np.ndarray, list, tuple))
+            and np.shape(outcome.value) != expected)
+
+
+CONV_MATRIX_1D = Exercise(
+    id="03-conv-matrix-1d", title="my_conv_matrix_1d", kind="function",
+    answer_name="my_conv_matrix_1d", points=3, reference=conv_matrix_reference,
+    cases=_conv_matrix_cases, arg_names=("n", "w"),
+    mistakes=(
+        Mistake("flipped filter", (
+            "each row holds the filter read back to front.",
+            "that is the matrix of true convolution. For cross-correlation row o holds "
+            "w[0], ..., w[k-1] in order, starting at column o * stride."), wrong=_matrix_flipped),
+        Mistake("transposed", (
+            "rows and columns are swapped: this is the transpose of W.",
+            "W has one ROW per output and one COLUMN per entry of x_bar."),
+            wrong=_matrix_transposed),
+        Mistake("acts on the unpadded input", (
+            "the columns that multiply the padding zeros are missing.",
+            "this matrix acts on x; the exercise asks for the matrix acting on the padded "
+            "x_bar, which keeps the 2p columns that multiply the padding zeros."),
+            wrong=_matrix_on_unpadded),
+        Mistake("stride ignored", (
+            "these are the rows of stride 1.",
+            "row o starts at column o * stride."), wrong=_matrix_stride_ignored),
+        Mistake("shape", (
+            "W does not have one row per output and one column per entry of the padded input.",
+            "W is (n_out, n + 2p), with n_out = floor((n + 2p - k) / stride) + 1."),
+            fits=_matrix_shape_wrong),
+    ),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# 03: written answer
+
+WHY_MATRIX = _written("03-why-matrix", "Problem 2: why W looks like this",
+                      "Write W for a symbolic filter (w1, w2, w3) and say why row o holds the "
+                      "filter starting in column o.")
+
+EXERCISES = (CORR1D, DIMS_1A, WHY_I, WHY_II, WHY_III, ONE_BY_ONE, OUTPUT_SIZE, CONV_MATRIX_1D,
+             WHY_MATRIX)
