@@ -161,6 +161,17 @@ class Mistake:
     fits: Callable[[Case, Outcome], bool] | None = None
 
 
+def known_answer(part: str, answer, *hints: str) -> Mistake:
+    """A known wrong ``answer`` to one part of a value exercise, and its hints."""
+    return Mistake(f"{part}: {answer!r}", hints,
+                   wrong=lambda case: answer if case.id == part else None)
+
+
+def other_answer(part: str, *hints: str) -> Mistake:
+    """The hints for any other wrong answer to ``part`` (put after its `known_answer` ones)."""
+    return Mistake(f"{part}: other", hints, fits=lambda case, outcome: case.id == part)
+
+
 # --------------------------------------------------------------------------------------------
 # Plain data: what an answer returns, made comparable and JSON-safe
 
@@ -859,5 +870,6 @@ def hidden_cases_json(cases: Sequence[Case]) -> str:
 
 __all__ = ["FAIL", "PASS", "TODO", "Case", "Exercise", "Mistake", "Opaque", "Outcome",
            "Verdict", "copied", "decode", "describe_difference", "describe_wrong_value",
-           "encode", "hidden_cases_json", "load_hidden_cases", "matches", "run_call",
+           "encode", "hidden_cases_json", "known_answer", "load_hidden_cases", "matches",
+           "other_answer", "run_call",
            "to_plain", "tolerance"]

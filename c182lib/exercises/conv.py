@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from c182lib.conv import conv_matrix_1d, corr1d
-from c182lib.exercises._engine import Case, Exercise, Mistake, Outcome
+from c182lib.exercises._engine import Case, Exercise, Mistake, Outcome, known_answer, other_answer
 from c182lib.shapes import conv_output_shape, conv_output_size, conv_param_count
 
 SEED = 182  # the seeded random cases start from it
@@ -212,17 +212,6 @@ def _dims_1a_cases() -> list[Case]:
     ]
 
 
-def _known(part: str, answer, *hints: str) -> Mistake:
-    """A known wrong answer to one part of a value exercise, and its hints."""
-    return Mistake(f"{part}: {answer!r}", hints,
-                   wrong=lambda case: answer if case.id == part else None)
-
-
-def _otherwise(part: str, *hints: str) -> Mistake:
-    """The hints for any other wrong answer to ``part``."""
-    return Mistake(f"{part}: other", hints, fits=lambda case, outcome: case.id == part)
-
-
 _ORDER = ("the numbers look right but in another order.",
           "give the shape as (height, width, channels), the worksheet's order, not PyTorch's "
           "(channels, height, width).")
@@ -231,68 +220,68 @@ DIMS_1A = Exercise(
     id="02-dims-1a", title="Problem 1(a)", kind="value", answer_name="answer_i", points=5,
     reference=_dims_1a_answer, cases=_dims_1a_cases, rtol=1e-9,
     mistakes=(
-        _known("i", (26, 26, 1), "the spatial size is two short.",
+        known_answer("i", (26, 26, 1), "the spatial size is two short.",
                "the worksheet's n - k - 1 is an erratum: a length-n axis and a length-k "
                "filter give n - k + 1 windows."),
-        _known("i", (27, 27, 1), "the spatial size is one short.",
+        known_answer("i", (27, 27, 1), "the spatial size is one short.",
                "windows start at 0, 1, ..., n - k: count them."),
-        _known("i", (28, 28, 3), "the channel count is not right.",
+        known_answer("i", (28, 28, 3), "the channel count is not right.",
                "a 5x5x3 filter covers all 3 input channels and sums over them: one filter "
                "makes ONE output channel."),
-        _known("i", (32, 32, 1), "the spatial size is not right.",
+        known_answer("i", (32, 32, 1), "the spatial size is not right.",
                "without padding a 5-wide filter cannot be centred on the border pixels: the "
                "output is smaller than the input."),
-        _known("i", (1, 28, 28), *_ORDER),
-        _otherwise("i", "count the positions of the filter along each axis, and the filters.",
+        known_answer("i", (1, 28, 28), *_ORDER),
+        other_answer("i", "count the positions of the filter along each axis, and the filters.",
                    "per spatial axis n - k + 1 windows (stride 1, no padding); one output "
                    "channel per filter."),
-        _known("ii", (36, 36, 1), "36 is the size of something else here.",
+        known_answer("ii", (36, 36, 1), "36 is the size of something else here.",
                "36 is the padded input's size; the output counts the positions of the 5x5 "
                "filter on it."),
-        _known("ii", (34, 34, 1), "the padding is counted on one side only.",
+        known_answer("ii", (34, 34, 1), "the padding is counted on one side only.",
                "padding 2 adds 2 zeros on EACH side: the padded side is n + 2p."),
-        _known("ii", (30, 30, 1), "the padding is counted on one side only.",
+        known_answer("ii", (30, 30, 1), "the padding is counted on one side only.",
                "padding 2 adds 2 zeros on EACH side: the padded side is n + 2p."),
-        _known("ii", (28, 28, 1), "that is the answer without padding.",
+        known_answer("ii", (28, 28, 1), "that is the answer without padding.",
                "padding adds room for more window positions."),
-        _known("ii", (32, 32, 3), "the channel count is not right.",
+        known_answer("ii", (32, 32, 3), "the channel count is not right.",
                "one filter still makes one output channel."),
-        _known("ii", (1, 32, 32), *_ORDER),
-        _otherwise("ii", "count the positions of the filter on the padded input.",
+        known_answer("ii", (1, 32, 32), *_ORDER),
+        other_answer("ii", "count the positions of the filter on the padded input.",
                    "per spatial axis n + 2p - k + 1 windows (stride 1); one output channel "
                    "per filter."),
-        _known("iii-shape", (32, 32, 1), "the channel count is not right.",
+        known_answer("iii-shape", (32, 32, 1), "the channel count is not right.",
                "each of the 10 filters makes its own output channel."),
-        _known("iii-shape", (32, 32, 3), "the channel count is not right.",
+        known_answer("iii-shape", (32, 32, 3), "the channel count is not right.",
                "the number of output channels is the number of filters, not of input "
                "channels."),
-        _known("iii-shape", (28, 28, 10), "the spatial size is not right.",
+        known_answer("iii-shape", (28, 28, 10), "the spatial size is not right.",
                "the padding of 2 is still there."),
-        _known("iii-shape", (10, 32, 32), *_ORDER),
-        _otherwise("iii-shape", "the spatial size is as in part ii; think about the channels.",
+        known_answer("iii-shape", (10, 32, 32), *_ORDER),
+        other_answer("iii-shape", "the spatial size is as in part ii; think about the channels.",
                    "one output channel per filter."),
-        _known("iii-weights", 760, "that counts more than the question asks.",
+        known_answer("iii-weights", 760, "that counts more than the question asks.",
                "the question does not count the 10 biases."),
-        _known("iii-weights", 75, "that is the count of one filter.",
+        known_answer("iii-weights", 75, "that is the count of one filter.",
                "there are 10 filters."),
-        _known("iii-weights", 250, "each filter has more weights than that.",
+        known_answer("iii-weights", 250, "each filter has more weights than that.",
                "each filter has 5 * 5 * 3 weights: it spans all 3 input channels."),
-        _known("iii-weights", 25, "each filter has more weights than that.",
+        known_answer("iii-weights", 25, "each filter has more weights than that.",
                "each filter has 5 * 5 * 3 weights, and there are 10 filters."),
-        _otherwise("iii-weights", "count the weights of one filter, then of all of them.",
+        other_answer("iii-weights", "count the weights of one filter, then of all of them.",
                    "weights = filters * channels * height * width of a filter."),
-        _known("iv", (32, 32, 1), "the question asks for fewer numbers.",
+        known_answer("iv", (32, 32, 1), "the question asks for fewer numbers.",
                "only the spatial dimensions (height, width) are asked."),
-        _known("iv", (32, 32, 3), "the question asks for fewer numbers.",
+        known_answer("iv", (32, 32, 3), "the question asks for fewer numbers.",
                "only the spatial dimensions (height, width) are asked."),
-        _known("iv", (32, 32, 4), "the question asks for fewer numbers.",
+        known_answer("iv", (32, 32, 4), "the question asks for fewer numbers.",
                "only the spatial dimensions (height, width) are asked, not the channels (4 "
                "is the number of filters in w_1x1)."),
-        _known("iv", (30, 30), "the size is not right.",
+        known_answer("iv", (30, 30), "the size is not right.",
                "a 1x1 kernel fits at every pixel."),
-        _known("iv", (31, 31), "the size is not right.",
+        known_answer("iv", (31, 31), "the size is not right.",
                "a 1x1 kernel fits at every pixel."),
-        _otherwise("iv", "count the positions of a 1x1 kernel along each axis.",
+        other_answer("iv", "count the positions of a 1x1 kernel along each axis.",
                    "a 1x1 kernel (stride 1, no padding) fits at n - 1 + 1 positions per axis."),
     ),
 )

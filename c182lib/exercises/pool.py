@@ -20,8 +20,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from c182lib.exercises._engine import Case, Exercise, Mistake, Outcome
-from c182lib.exercises.conv import _known, _otherwise
+from c182lib.exercises._engine import Case, Exercise, Mistake, Outcome, known_answer, other_answer
 from c182lib.pool import (
     avgpool2d_backward,
     avgpool2d_forward,
@@ -206,8 +205,8 @@ def _shape_mistakes(part: str) -> list[Mistake]:
     for answer, hints in known:
         if answer not in seen:
             seen.add(answer)
-            mistakes.append(_known(part, answer, *hints))
-    mistakes.append(_otherwise(
+            mistakes.append(known_answer(part, answer, *hints))
+    mistakes.append(other_answer(
         part, "count the window positions along each axis, then think about the channels.",
         "per spatial axis floor((n - K) / S) + 1 windows; the channels pass through."))
     return mistakes
@@ -218,7 +217,7 @@ POOL_SHAPE = Exercise(
     points=5, reference=_pool_shape_answer, cases=_pool_shape_cases, rtol=1e-9,
     mistakes=(
         *(mistake for part in SHAPE_LAYERS for mistake in _shape_mistakes(part)),
-        _otherwise("params", "think about what the layer does with the numbers of a window, "
+        other_answer("params", "think about what the layer does with the numbers of a window, "
                              "and what it would need to learn.",
                    "max pooling has no weights and no bias: it only compares the values in "
                    "each window. K and S are fixed architecture choices, not learned."),

@@ -26,10 +26,11 @@ from c182lib.exercises._engine import (
     Mistake,
     Opaque,
     Outcome,
+    known_answer,
     matches,
+    other_answer,
     to_plain,
 )
-from c182lib.exercises.conv import _known, _otherwise
 from c182lib.rnn import (
     RnnStepCache,
     VanillaRNN,
@@ -152,8 +153,8 @@ def _shape_mistakes(part: str) -> list[Mistake]:
         shape = tuple(numbers[s] for s in symbols)
         if shape not in seen:
             seen.add(shape)
-            mistakes.append(_known(part, shape, tier1, tier2))
-    mistakes.append(_otherwise(
+            mistakes.append(known_answer(part, shape, tier1, tier2))
+    mistakes.append(other_answer(
         part, "go through the axes one by one: batch, time (if any), features.",
         f"in symbols the shape is ({', '.join(right)}); put in the notebook's sizes."))
     return mistakes
@@ -163,19 +164,19 @@ def _parameter_mistakes() -> list[Mistake]:
     n_steps, d, h, o = (SIZES[k] for k in ("T", "D", "H", "O"))
     right = h * d + h * h + h + o * h + o
     return [
-        _known("parameters", h * d + h * h + o * h, "some parameters are not counted: the "
+        known_answer("parameters", h * d + h * h + o * h, "some parameters are not counted: the "
                "biases.", "count the biases too: b_h (H) and b_y (O)."),
-        _known("parameters", h * d + h * h + h, "some parameters are not counted: a whole "
+        known_answer("parameters", h * d + h * h + h, "some parameters are not counted: a whole "
                "layer.", "count the output layer too: W_hy (O x H) and b_y (O)."),
-        _known("parameters", h * d + h + o * h + o, "some parameters are not counted: a "
+        known_answer("parameters", h * d + h + o * h + o, "some parameters are not counted: a "
                "weight matrix.", "W_hh (H x H), the recurrent weights, are parameters too."),
-        _known("parameters", n_steps * right, "the count grows with the sequence length.",
+        known_answer("parameters", n_steps * right, "the count grows with the sequence length.",
                "the same weights are used at every step: the count does not depend on T."),
-        _known("parameters", n_steps * (h * d + h * h + h) + o * h + o,
+        known_answer("parameters", n_steps * (h * d + h * h + h) + o * h + o,
                "the count grows with the sequence length.",
                "the same W_xh, W_hh and b_h are used at every step: the count does not depend "
                "on T."),
-        _otherwise("parameters", "list every weight matrix and bias vector and count each.",
+        other_answer("parameters", "list every weight matrix and bias vector and count each.",
                    "add up the sizes of W_xh (H x D), W_hh (H x H), b_h (H), W_hy (O x H) and "
                    "b_y (O)."),
     ]
