@@ -101,6 +101,17 @@ def test_histograms_hold_every_value_of_each_channel():
     assert [t.get_text() for t in fig.legends[0].get_texts()] == [f"c = {c}" for c in range(4)]
 
 
+def test_channels_differ_by_line_style_not_only_by_colour():
+    fig = batchnorm_channel_stats_figure(example(2, (2, 6, 3, 3)))
+    styles = []
+    for c in range(6):
+        (outline,) = [p for p in fig.axes[2].patches if p.get_gid() == f"hist-before-{c}"]
+        styles.append(str(outline.get_linestyle()))
+    assert len(set(styles)) == 6
+    legend_styles = {str(h.get_linestyle()) for h in fig.legends[0].legend_handles}
+    assert len(legend_styles) == 6
+
+
 def test_without_histograms_only_the_statistics():
     fig = batchnorm_channel_stats_figure(example(), histograms=False)
     assert len(fig.axes) == 2

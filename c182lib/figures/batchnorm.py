@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from c182lib import batchnorm
 from c182lib._validate import as_float_array
@@ -40,6 +41,13 @@ TARGET_COLOR = "#AAAAAA"
 def channel_color(c: int) -> str:
     """Colour of channel ``c`` (the kernel-tap palette, cycling after nine channels)."""
     return TAP_COLORS[c % len(TAP_COLORS)]
+
+
+def channel_linestyle(c: int):
+    """Line style of channel ``c``'s histogram outline, so that channels differ by more than
+    colour (solid, dashed, dotted, dash-dot, then two dash patterns, cycling)."""
+    styles = ["-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (8, 2))]
+    return styles[c % len(styles)]
 
 
 def _channel_stats(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -64,12 +72,14 @@ def _stats_panel(ax: Axes, values: np.ndarray, stage: str, title: str) -> None:
 
 
 def _histogram_panel(ax: Axes, values: np.ndarray, stage: str, title: str) -> None:
-    """Histogram of each channel's N·H·W values (step outlines, one colour per channel)."""
+    """Histogram of each channel's N·H·W values (step outlines, one colour and one line style
+    per channel)."""
     n_channels = values.shape[1]
     bins = np.histogram_bin_edges(values, bins=30)
     for c in range(n_channels):
         _, _, patches = ax.hist(values[:, c].ravel(), bins=bins, histtype="step",
-                                color=channel_color(c), linewidth=1.4, label=f"c = {c}")
+                                color=channel_color(c), linestyle=channel_linestyle(c),
+                                linewidth=1.4, label=f"c = {c}")
         for patch in patches:
             patch.set_gid(f"hist-{stage}-{c}")
     ax.set_xlabel("value")
@@ -127,7 +137,10 @@ def batchnorm_channel_stats_figure(x, gamma=None, beta=None, histograms: bool = 
         _histogram_panel(axes[1, 0], x, "before", "values per channel, before")
         _histogram_panel(axes[1, 1], out, "after", "values per channel, after")
         if n_channels <= _MAX_LEGEND_CHANNELS:
-            handles, labels = axes[1, 0].get_legend_handles_labels()
+            # lines, not the histograms' patches: a patch's legend key shows no line style
+            handles = [Line2D([], [], color=channel_color(c), linestyle=channel_linestyle(c),
+                              linewidth=1.4) for c in range(n_channels)]
+            labels = [f"c = {c}" for c in range(n_channels)]
             fig.legend(handles, labels, loc="outside lower center", ncols=n_channels,
                        fontsize=8, frameon=False)
     fig.suptitle(f"Spatial BatchNorm: statistics per channel c, taken over N, H, W "
