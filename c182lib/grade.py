@@ -1,0 +1,6 @@
+"""``python -m c182lib.grade SUBMISSION...``: the instructor's grader (`c182lib.instructor.grade`)."""
+
+if __name__ == "__main__":
+    from c182lib.instructor.grade import main
+
+    raise SystemExit(main())
