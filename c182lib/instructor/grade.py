@@ -203,6 +203,7 @@ class Settings:
     cell_timeout: float = 60.0
     case_time_limit: float = DEFAULT_TIME_LIMIT
     memory_mb: int | None = 6144
+    harness_timeout: float | None = None  # None: the cases' time limits + 30 s
     jobs: int = max(1, os.cpu_count() or 1)
 
 
@@ -270,7 +271,8 @@ def grade_notebook(plan: NotebookPlan, exercise_ids: list[str],
     result: SandboxResult = run_notebook(
         plan.path, harness_source(exercises, token, settings.case_time_limit),
         timeout=settings.timeout, cell_timeout=min(settings.cell_timeout, settings.timeout),
-        harness_timeout=case_count * (settings.case_time_limit + 1) + 60,
+        harness_timeout=(settings.harness_timeout if settings.harness_timeout is not None
+                         else case_count * settings.case_time_limit + 30),
         memory_mb=settings.memory_mb)
     outcomes, problem = read_outcomes(result.harness_output, token)
     if problem and result.status != "completed":
@@ -451,8 +453,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.gradescope and len(args.submissions) != 1:
         parser().error("--gradescope writes the results of exactly one submission")
-    settings = Settings(args.hidden, args.timeout, args.cell_timeout, args.case_timeout,
-                        args.memory or None, args.jobs)
+    settings = Settings(hidden=args.hidden, timeout=args.timeout,
+                        cell_timeout=args.cell_timeout, case_time_limit=args.case_timeout,
+                        memory_mb=args.memory or None, jobs=args.jobs)
     rows = grade_submissions(args.submissions, settings)
     print(table(rows))
     if args.csv:

@@ -11,8 +11,10 @@ its own, gives it a request on stdin and reads one JSON result from its stdout. 
   a fresh kernel, errors in cells not stopping the run, each cell interrupted after
   ``cell_timeout`` seconds, then the harness cell (``harness_source``, its own time limit);
 - kills the kernel's process group when the notebook's own cells have run for ``timeout``
-  seconds of wall-clock time, or the harness cell for ``harness_timeout`` seconds, and at the
-  end in any case (nothing the notebook started in that group survives it);
+  seconds of wall-clock time, or later the harness cell for ``harness_timeout`` seconds more
+  (plus what the notebook left of its own time: a kernel that ignored the interrupt of a cell
+  is still running it when the harness cell is sent), and at the end in any case (nothing the
+  notebook started in that group survives it);
 - keeps only what the harness cell printed (cut at `MAX_HARNESS_CHARS`): the notebook's own
   outputs are dropped as they arrive, so a notebook printing megabytes costs no memory.
 
@@ -143,7 +145,7 @@ def _execute(request: dict) -> dict:
                                        else request["cell_timeout"]),
             on_notebook_start=lambda notebook: kernel_pids.append(_kernel_pid(client)),
             on_cell_start=lambda cell, cell_index: (cell is harness and _arm(
-                request["harness_timeout"])))
+                max(0.001, deadline - time.monotonic()) + request["harness_timeout"])))
         kernel_pids: list[int | None] = []
         timed_out = []
 
@@ -154,6 +156,7 @@ def _execute(request: dict) -> dict:
 
         if hasattr(signal, "SIGALRM"):
             signal.signal(signal.SIGALRM, on_deadline)
+        deadline = time.monotonic() + request["timeout"]
         _arm(request["timeout"])
         env = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
         env["MPLBACKEND"] = "agg"
@@ -170,7 +173,8 @@ def _execute(request: dict) -> dict:
                 _kill_group(pid)
         if timed_out:
             status = "timeout"
-            detail = f"did not finish in {request['timeout']:g} s (the kernel was killed)"
+            detail = (f"did not finish in {request['timeout']:g} s (+ "
+                      f"{request['harness_timeout']:g} s to grade; the kernel was killed)")
         text = "".join(out.get("text", "") for out in harness.outputs
                        if out.get("output_type") == "stream")
         return {"status": status, "detail": detail, "harness_output": text[:MAX_HARNESS_CHARS],
