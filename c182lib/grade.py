@@ -1,4 +1,4 @@
-"""``python -m c182lib.grade SUBMISSION...``: the instructor's grader (`c182lib.instructor.grade`)."""
+"""`python -m c182lib.grade SUBMISSION...`: the grader of `c182lib.instructor.grade`."""
 
 if __name__ == "__main__":
     from c182lib.instructor.grade import main

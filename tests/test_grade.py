@@ -65,7 +65,7 @@ def harness_report(namespace: dict, capsys, exercise_ids=("01-corr1d",)) -> dict
 
 def test_harness_reports_one_outcome_per_case_and_missing_answers(capsys):
     namespace: dict = {}
-    exec(CORR1D_RIGHT, namespace)  # noqa: S102 - the test's own answer
+    exec(CORR1D_RIGHT, namespace)
     outcomes = harness_report(namespace, capsys, ("01-corr1d", "02-dims-1a"))
     assert len(outcomes["01-corr1d"]) == CORR1D_CASES
     assert {o["status"] for o in outcomes["01-corr1d"].values()} == {"returned"}
@@ -163,7 +163,8 @@ def test_bad_notebooks_are_rows_with_their_reason(tmp_path):
 
 
 def test_hostile_notebooks_do_not_stop_the_run(tmp_path):
-    endless_cell = corr1d_notebook(tmp_path / "loop.ipynb", CORR1D_RIGHT + "\nwhile True:\n    pass")
+    endless_cell = corr1d_notebook(tmp_path / "loop.ipynb",
+                                   CORR1D_RIGHT + "\nwhile True:\n    pass")
     unkillable = corr1d_notebook(tmp_path / "stubborn.ipynb", CORR1D_RIGHT, (
         "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"))
     exits = corr1d_notebook(tmp_path / "exit.ipynb", CORR1D_RIGHT, "import os; os._exit(3)")
