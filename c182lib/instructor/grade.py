@@ -315,8 +315,9 @@ def grade_submissions(submissions: list[Path], settings: Settings) -> list[Submi
         if not plans:
             row.problems.append("no notebook found")
         numbers = set().union(*(plan.numbers for plan in plans)) if plans else set()
-        for plan in plans:
-            if plan.problem and (not submission.is_dir() or plan.nb is None or plan.numbers):
+        for plan in plans:  # in a folder, a readable notebook without exercises is skipped
+            if plan.problem and (not submission.is_dir() or plan.nb is None
+                                 or expected_exercises(plan.numbers)):
                 row.problems.append(f"{plan.path.name}: {plan.problem}")
         if plans and not expected_exercises(numbers) and not row.problems:
             row.problems.append("no exercises found (no stamped cell, no NN_ file name)")
