@@ -139,6 +139,13 @@ def test_a_deleted_stamp_or_answer_scores_zero_of_the_full_maximum(tmp_path):
     assert {r.verdict.status for r in dims.cases if not r.verdict} == {"TODO"}
 
 
+def test_a_grading_cell_that_fails_says_why(tmp_path):
+    shadow = "import sys\nsys.modules['c182lib.exercises.harness'] = None"
+    row = grade_one(corr1d_notebook(tmp_path / "01.ipynb", CORR1D_RIGHT, shadow))
+    corr1d = row.exercises["01-corr1d"]
+    assert corr1d.status == "not run" and "grading cell raised" in corr1d.note
+
+
 def test_an_answer_defined_nowhere_is_missing(tmp_path):
     row = grade_one(notebook(tmp_path / "x.ipynb", cell("pass", "01-corr1d")))
     corr1d = row.exercises["01-corr1d"]

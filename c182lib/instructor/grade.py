@@ -275,7 +275,7 @@ def grade_notebook(plan: NotebookPlan, exercise_ids: list[str],
                          else case_count * settings.case_time_limit + 30),
         memory_mb=settings.memory_mb)
     outcomes, problem = read_outcomes(result.harness_output, token)
-    if problem and result.status != "completed":
+    if problem and (result.status != "completed" or result.detail):
         problem = result.detail or result.status
     graded = {}
     for exercise_id, cases in exercises.items():

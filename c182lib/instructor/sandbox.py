@@ -177,6 +177,10 @@ def _execute(request: dict) -> dict:
                       f"{request['harness_timeout']:g} s to grade; the kernel was killed)")
         text = "".join(out.get("text", "") for out in harness.outputs
                        if out.get("output_type") == "stream")
+        errors = [f"{out.get('ename')}: {str(out.get('evalue'))[:300]}"
+                  for out in harness.outputs if out.get("output_type") == "error"]
+        if errors and status == "completed":
+            detail = f"the grading cell raised {errors[0]}"
         return {"status": status, "detail": detail, "harness_output": text[:MAX_HARNESS_CHARS],
                 "cell_errors": HarnessClient.cell_errors}
 
