@@ -204,7 +204,8 @@ class Settings:
     case_time_limit: float = DEFAULT_TIME_LIMIT
     memory_mb: int | None = 6144
     harness_timeout: float | None = None  # None: the cases' time limits + 30 s
-    jobs: int = max(1, os.cpu_count() or 1)
+    jobs: int = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)  # the cores this process may use (a container's, not the host's)
 
 
 def cases_of(exercise: Exercise, hidden_folder: Path) -> list[tuple[Case, bool]]:

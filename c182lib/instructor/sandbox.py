@@ -140,6 +140,7 @@ def _execute(request: dict) -> dict:
         client = HarnessClient(
             nb, timeout=request["cell_timeout"], allow_errors=True, interrupt_on_timeout=True,
             startup_timeout=60, kernel_name="python3", record_timing=False,
+            shutdown_kernel="immediate",  # its process group is killed afterwards anyway
             store_widget_state=False, resources={"metadata": {"path": str(folder)}},
             timeout_func=lambda cell: (request["harness_timeout"] if cell is harness
                                        else request["cell_timeout"]),
