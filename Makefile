@@ -7,7 +7,8 @@ TORCH  ?=
 TASK   := $(PYTHON) tasks.py
 export TORCH
 
-.PHONY: lab test test-browser test-oldest test-newest execute student bench lint lock clean
+.PHONY: lab test test-browser test-oldest test-newest execute student grade autograder bench lint \
+        lock clean
 
 ## lab: start JupyterLab on notebooks/ (prints the URL to open)
 lab:
@@ -37,6 +38,15 @@ execute:
 ## c182lib.instructor.release, which never writes through links or into notebooks/)
 student:
 	$(TASK) student $(if $(FORCE),--force,)
+
+## grade: grade submissions, e.g. make grade ARGS="submissions/* --csv grades.csv"
+## (python -m c182lib.grade; see README, Grading)
+grade:
+	$(TASK) grade $(ARGS)
+
+## autograder: write the Gradescope autograder to build/autograder.zip (autograder/README.md)
+autograder:
+	$(TASK) autograder
 
 ## bench: speed of naive vs fast vs PyTorch (where installed)
 bench:

@@ -7,6 +7,8 @@
     python tasks.py test-newest   the tests with the newest versions pyproject.toml allows
     python tasks.py execute       re-run every notebook in place and store its outputs
     python tasks.py student       write the student edition to student/ (--force overwrites edits)
+    python tasks.py grade SUBMISSION... [grader options]   grade notebooks (python -m c182lib.grade)
+    python tasks.py autograder    write the Gradescope autograder to build/autograder.zip
     python tasks.py bench         the benchmarks (naive vs library vs PyTorch where installed)
     python tasks.py lint          ruff only
     python tasks.py lock          re-resolve requirements/lock.txt and binder/requirements.txt
@@ -31,6 +33,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -164,18 +167,53 @@ def lock() -> None:
         "--output-file", BINDER_REQUIREMENTS)
 
 
+AUTOGRADER_ZIP = ROOT / "build" / "autograder.zip"
+
+
+def autograder_files() -> dict[str, Path]:
+    """What the Gradescope autograder zip holds: name in the zip -> file (autograder/README.md).
+
+    setup.sh and run_autograder at the root (where Gradescope looks), the c182lib source,
+    pyproject.toml and README.md (to install it), the lock and the hidden cases.
+    """
+    files = {name: ROOT / "autograder" / name for name in ("setup.sh", "run_autograder")}
+    sources = [*(ROOT / "c182lib").rglob("*.py"), ROOT / "pyproject.toml", ROOT / "README.md",
+               LOCK, *(ROOT / "grading" / "hidden").glob("*.json")]
+    files |= {path.relative_to(ROOT).as_posix(): path for path in sorted(sources)}
+    return files
+
+
+def build_autograder(destination: Path = AUTOGRADER_ZIP) -> Path:
+    """Write the autograder zip (the scripts executable, every file's date fixed, so that
+    the same sources give the same bytes)."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(destination, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, path in autograder_files().items():
+            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = (0o755 if name in ("setup.sh", "run_autograder")
+                                  else 0o644) << 16
+            archive.writestr(info, path.read_bytes())
+    print(f"wrote {destination}")
+    return destination
+
+
 def clean() -> None:
-    for folder in [*ENVIRONMENTS.values(), "student", "artifacts"]:
+    for folder in [*ENVIRONMENTS.values(), "student", "artifacts", "build"]:
         shutil.rmtree(ROOT / folder, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["grade"]:  # the grader's own options pass through untouched
+        python = ensure_environment("locked", os.environ.get("TORCH", ""))
+        return run(python, "-m", "c182lib.grade", *argv[1:])
     parser = argparse.ArgumentParser(prog="python tasks.py", description=__doc__.split("\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog=__doc__.split("\n\n", 1)[1])
     parser.add_argument("task", choices=["lab", "test", "test-browser", "test-oldest",
                                          "test-newest", "execute", "student", "bench", "lint",
-                                         "lock", "clean"])
+                                         "lock", "clean", "autograder"])
     parser.add_argument("--torch", default=os.environ.get("TORCH", ""),
                         help="extra package for the PyTorch cross-checks, e.g. 'torch==2.13.0'")
     parser.add_argument("--force", action="store_true",
@@ -187,6 +225,9 @@ def main(argv: list[str] | None = None) -> None:
         return clean()
     if task == "lock":
         return lock()
+    if task == "autograder":
+        build_autograder()
+        return None
     if task in ("test-oldest", "test-newest"):
         python = ensure_environment(task.removeprefix("test-"))
         # The oldest line has no JupyterLab (browser tests) and no uv; the plain-install test

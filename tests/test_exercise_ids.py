@@ -1,0 +1,94 @@
+"""The exercise stamps in the notebooks: the grader finds every exercise by them.
+
+Each exercise of c182lib.exercises.EXERCISES is stamped (``cell.metadata["c182"]["exercise"]``)
+in exactly one notebook under notebooks/, the one its id's first two digits number; every stamp
+names a known exercise (and a known part); the student edition keeps the stamps and carries no
+hidden case.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from c182lib.exercises import EXERCISES
+from c182lib.instructor.release import student_notebook, write_student_edition
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+HIDDEN = ROOT / "grading" / "hidden"
+
+
+def stamps(nb: nbformat.NotebookNode) -> list[tuple[int, dict]]:
+    """(cell index, stamp) of every stamped cell."""
+    return [(index, cell.metadata["c182"]) for index, cell in enumerate(nb.cells)
+            if "c182" in cell.metadata]
+
+
+@pytest.fixture(scope="module")
+def source_stamps() -> dict[str, list[tuple[int, dict]]]:
+    return {path.name: stamps(nbformat.read(path, as_version=4)) for path in NOTEBOOKS}
+
+
+@pytest.fixture(scope="module")
+def edition(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("student")
+    write_student_edition(ROOT / "notebooks", folder)
+    return folder
+
+
+def test_every_stamp_names_a_known_exercise_and_part(source_stamps):
+    for name, found in source_stamps.items():
+        for index, stamp in found:
+            assert isinstance(stamp, dict) and set(stamp) <= {"exercise", "part"}, (name, index)
+            exercise = EXERCISES.get(stamp["exercise"])
+            assert exercise is not None, f"{name} cell {index}: unknown {stamp['exercise']!r}"
+            if "part" in stamp:
+                assert exercise.kind == "value", (name, index)
+                assert stamp["part"] in {case.id for case in exercise.public_cases()}
+
+
+@pytest.mark.parametrize("exercise_id", list(EXERCISES))
+def test_every_exercise_is_stamped_in_exactly_its_notebook(exercise_id, source_stamps):
+    holders = sorted({name for name, found in source_stamps.items()
+                      if any(stamp["exercise"] == exercise_id for _, stamp in found)})
+    assert len(holders) == 1, f"{exercise_id} is stamped in {holders or 'no notebook'}"
+    assert holders[0].startswith(exercise_id[:2] + "_")
+    exercise = EXERCISES[exercise_id]
+    cells = [(index, stamp) for index, stamp in source_stamps[holders[0]]
+             if stamp["exercise"] == exercise_id]
+    nb = nbformat.read(ROOT / "notebooks" / holders[0], as_version=4)
+    wanted_type = "markdown" if exercise.kind == "written" else "code"
+    assert all(nb.cells[index].cell_type == wanted_type for index, _ in cells)
+    parts = [stamp["part"] for _, stamp in cells if "part" in stamp]
+    assert len(parts) == len(set(parts)), f"{exercise_id}: a part is stamped twice"
+    if exercise.kind != "value":
+        assert len(cells) == 1, f"{exercise_id} is stamped in {len(cells)} cells"
+
+
+
+def test_the_student_edition_keeps_every_stamp(source_stamps, edition):
+    for name, found in source_stamps.items():
+        assert stamps(nbformat.read(edition / name, as_version=4)) == found, name
+
+
+def test_the_release_tool_keeps_cell_metadata():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("def f():\n    ### BEGIN SOLUTION\n    return 1\n"
+                                          "    ### END SOLUTION\n")]
+    nb.cells[0].metadata.update({"c182": {"exercise": "01-corr1d"}, "tags": ["x"]})
+    student = student_notebook(nb)
+    assert "NotImplementedError" in student.cells[0].source
+    assert student.cells[0].metadata == nb.cells[0].metadata
+
+
+def test_the_student_edition_carries_no_hidden_case(edition):
+    assert not list(edition.rglob("*.json")) and not (edition / "grading").exists()
+    text = "\n".join(path.read_text(encoding="utf-8") for path in edition.rglob("*.ipynb"))
+    for path in HIDDEN.glob("*.json"):
+        for case in json.loads(path.read_text(encoding="utf-8"))["cases"]:
+            assert case["id"] not in text and case["description"] not in text, (path.name,
+                                                                                 case["id"])
