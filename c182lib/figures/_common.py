@@ -12,8 +12,10 @@ import io
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import ListedColormap, to_rgb
 from matplotlib.figure import Figure
+from matplotlib.image import imsave
 from matplotlib.patches import Rectangle
 
 # Okabe-Ito palette.
@@ -85,10 +87,25 @@ def alt_text(figure: Figure) -> str:
     return getattr(figure, "alt_text", "")
 
 
-def figure_png(figure: Figure, dpi: float = 100) -> bytes:
-    """The figure as PNG bytes (its layout engine already fits the content: no tight-bbox pass)."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi)
+def figure_png(figure: Figure, dpi: float = 100, compress_level: int = 6) -> bytes:
+    """The figure as PNG bytes, drawn once on an Agg canvas.
+
+    One draw, not ``savefig``'s two: ``savefig`` first draws the whole figure without painting
+    to run the layout engine, which the painting draw runs anyway (same bytes, a fifth to a
+    third less time). ``compress_level`` is zlib's, 0-9 (6 is PNG's default; the explorers use 1:
+    a slightly larger file, written in half the time). No tight-bbox pass: the layout engine
+    already fits the content.
+    """
+    own_dpi = figure.dpi
+    figure.set_dpi(dpi)
+    try:
+        canvas = FigureCanvasAgg(figure)
+        canvas.draw()
+        buffer = io.BytesIO()
+        imsave(buffer, canvas.buffer_rgba(), format="png", dpi=dpi,
+               pil_kwargs={"compress_level": compress_level})
+    finally:
+        figure.set_dpi(own_dpi)
     return buffer.getvalue()
 
 
