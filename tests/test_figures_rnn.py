@@ -11,6 +11,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from c182lib import rnn
+from c182lib.figures import alt_text
 from c182lib.figures import rnn as rnn_figures
 
 # ------------------------------------------------------------------------------ diagrams
@@ -350,3 +351,16 @@ def test_gradient_check_figure_marks_failures_by_hatch_and_label():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["dx", "dW_hh", "db_h"]
     with pytest.raises(TypeError, match="errors"):
         rnn_figures.gradient_check_figure({})
+
+
+def test_gradient_norms_figure_draws_given_experiments_as_computed_ones():
+    scales = (0.6, 1.3)
+    given = [rnn.gradient_experiment(s, 30, 16, 2) for s in scales]
+    drawn = rnn_figures.gradient_norms_figure(scales, T=30, hidden_size=16, seed=2,
+                                              experiments=given)
+    computed = rnn_figures.gradient_norms_figure(scales, T=30, hidden_size=16, seed=2)
+    assert alt_text(drawn) == alt_text(computed)
+    for a, b in zip(drawn.axes[0].get_lines(), computed.axes[0].get_lines(), strict=True):
+        np.testing.assert_array_equal(a.get_ydata(), b.get_ydata())
+    with pytest.raises(ValueError, match="experiments"):
+        rnn_figures.gradient_norms_figure(scales, experiments=given[:1])

@@ -2,12 +2,14 @@
 
 import base64
 import html
+import io
 import re
 
 import ipywidgets
 import pytest
 
-from c182lib.figures._common import new_figure
+from c182lib.figures import sliding_window_1d
+from c182lib.figures._common import figure_png, new_figure
 from c182lib.widgets import _base
 
 
@@ -120,3 +122,13 @@ def test_int_slider_redraws_on_release_and_widens_to_its_value():
 def test_seed_control_takes_any_non_negative_int32():
     seed = _base.seed_control(5)
     assert (seed.value, seed.min, seed.max, seed.description) == (5, 0, 2**31 - 1, "seed")
+
+
+def test_figure_png_is_the_bytes_savefig_writes_and_leaves_the_dpi():
+    saved = io.BytesIO()
+    sliding_window_1d(9, 3, 2).savefig(saved, format="png", dpi=100)
+    figure = sliding_window_1d(9, 3, 2)
+    dpi = figure.dpi
+    assert figure_png(figure) == saved.getvalue()
+    assert figure.dpi == dpi
+    assert figure_png(figure, dpi=50).startswith(b"\x89PNG")

@@ -149,3 +149,28 @@ def test_without_ipywidgets_the_call_returns_the_static_figure(monkeypatch, clip
     assert len(fig.axes) == (2 if clip else 1)
     (line,) = [line for line in fig.axes[0].get_lines() if line.get_gid() == "norms"]
     np.testing.assert_array_equal(line.get_ydata(), gradient_experiment(0.7, 30, 32, 0).norms)
+
+
+def test_max_norm_slider_is_enabled_only_while_clipping():
+    explorer = rnn_widgets.rnn_gradient_explorer()
+    assert explorer.controls["max_norm"].disabled
+    explorer.controls["clip"].value = True
+    assert not explorer.controls["max_norm"].disabled
+    explorer.controls["clip"].value = False
+    assert explorer.controls["max_norm"].disabled
+    assert not rnn_widgets.rnn_gradient_explorer(clip=True).controls["max_norm"].disabled
+
+
+def test_one_change_runs_the_experiment_once(monkeypatch):
+    calls = []
+
+    def counting(*args):
+        calls.append(args)
+        return gradient_experiment(*args)
+
+    monkeypatch.setattr(rnn_widgets, "gradient_experiment", counting)
+    rnn_widgets._experiment.cache_clear()
+    explorer = rnn_widgets.rnn_gradient_explorer(sigma_max=0.7, seed=3)
+    explorer.controls["T"].value = 60
+    assert calls == [(0.7, 50, rnn_widgets.HIDDEN_SIZE, 3), (0.7, 60, rnn_widgets.HIDDEN_SIZE, 3)]
+    rnn_widgets._experiment.cache_clear()

@@ -344,10 +344,10 @@ def _draw_dx(ax: Axes, pooling: _Pooling, dx: np.ndarray, sources: list[list[lis
             x, y = x0 + p + c, y0 + p + r
             if sources[r][c]:
                 ax.text(x + 0.5, y + 0.5, format_value(dx[r, c]), ha="center", va="center",
-                        fontsize=fontsize)
+                        fontsize=fontsize, in_layout=False)  # inside its cell, as in draw_grid
             if len(sources[r][c]) > 1:
                 ax.text(x + 0.97, y + 0.03, f"×{len(sources[r][c])}", ha="right", va="top",
-                        fontsize=fontsize - 3, gid="dx-count")
+                        fontsize=fontsize - 3, gid="dx-count", in_layout=False)
 
 
 def pooling_figure(x=None, kernel_size=2, stride=None, padding: int = 0,

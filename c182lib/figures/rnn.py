@@ -231,7 +231,8 @@ def _check_scales(scales) -> tuple[float, ...]:
 
 def gradient_norms_figure(scales=(0.5, 0.9, 1.0, 1.1, 1.5), T: int = 50,
                           hidden_size: int = 32, clip: float | None = None, seed: int = 0,
-                          loss: str = "last", input_scale: float = 0.01) -> Figure:
+                          loss: str = "last", input_scale: float = 0.01,
+                          experiments=None) -> Figure:
     r"""Gradient norms ``||∂L/∂h_t||`` through time, log scale, for several ``σ_max(W_hh)``.
 
     For each scale ``σ`` the solid line is ``||∂L/∂h_t||`` of `c182lib.rnn.gradient_experiment`
@@ -258,6 +259,10 @@ def gradient_norms_figure(scales=(0.5, 0.9, 1.0, 1.1, 1.5), T: int = 50,
         Loss on the last hidden state only, or on every one (the bound is then a sum).
     input_scale : float
         See `c182lib.rnn.gradient_experiment`.
+    experiments : sequence of GradientExperiment, optional
+        ``gradient_experiment(s, T, hidden_size, seed, loss, input_scale)`` for each scale ``s``,
+        if the caller has them already (the explorer's status line uses the same one); computed
+        here if None.
 
     Returns
     -------
@@ -269,8 +274,12 @@ def gradient_norms_figure(scales=(0.5, 0.9, 1.0, 1.1, 1.5), T: int = 50,
     scales = _check_scales(scales)
     T = as_int("T", T, minimum=1)
     max_norm = None if clip is None else as_positive_float("clip", clip)
-    experiments = [rnn.gradient_experiment(s, T, hidden_size, seed, loss, input_scale)
-                   for s in scales]
+    if experiments is None:
+        experiments = [rnn.gradient_experiment(s, T, hidden_size, seed, loss, input_scale)
+                       for s in scales]
+    elif len(experiments) != len(scales):
+        raise ValueError(f"experiments must hold one result per scale ({len(scales)}); "
+                         f"got {len(experiments)}")
     steps = np.arange(T + 1)
 
     fig = new_figure(9.5 if max_norm is not None else 7.0, 4.3)

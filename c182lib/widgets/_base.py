@@ -161,7 +161,7 @@ def _display_data(figure: Figure) -> dict:
     needs no ``%matplotlib inline``.
     """
     description = alt_text(figure) or repr(figure)
-    png = base64.b64encode(figure_png(figure)).decode("ascii")
+    png = base64.b64encode(figure_png(figure, compress_level=1)).decode("ascii")
     return {
         "output_type": "display_data",
         "data": {

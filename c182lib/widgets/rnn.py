@@ -6,11 +6,13 @@ A thin shell over `c182lib.figures.rnn.gradient_norms_figure` (one scale at a ti
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from matplotlib.figure import Figure
 
 from c182lib._validate import as_bool, as_int, as_positive_float
 from c182lib.figures.rnn import gradient_norms_figure
-from c182lib.rnn import clipped_norm, gradient_experiment
+from c182lib.rnn import GradientExperiment, clipped_norm, gradient_experiment
 from c182lib.widgets import _base
 
 HIDDEN_SIZE = 32
@@ -22,9 +24,18 @@ VERDICT_FACTOR = 10.0
 MAX_SEED = 2**31 - 1  # the range of the explorer's seed box
 
 
+@lru_cache(maxsize=4)
+def _experiment(sigma_max: float, T: int, seed: int) -> GradientExperiment:
+    """`gradient_experiment` at the explorer's hidden size, cached: the status line and the
+    figure of one setting use the same result, computed once per change (its arrays are
+    only read)."""
+    return gradient_experiment(sigma_max, T, HIDDEN_SIZE, seed)
+
+
 def _draw(sigma_max, T, clip, max_norm, seed) -> Figure:
     return gradient_norms_figure(scales=(sigma_max,), T=T, hidden_size=HIDDEN_SIZE,
-                                 clip=max_norm if clip else None, seed=seed)
+                                 clip=max_norm if clip else None, seed=seed,
+                                 experiments=(_experiment(sigma_max, T, seed),))
 
 
 def gradient_verdict(ratio: float) -> str:
@@ -46,7 +57,7 @@ def describe_gradients(sigma_max, T, clip, max_norm, seed) -> str:
     ``σ_max^(T−1)``, a verdict (`gradient_verdict`), and with clipping on the global norm of
     ``(dW_xh, dW_hh, db_h)`` before and after `c182lib.rnn.clip_grad_norm`.
     """
-    experiment = gradient_experiment(sigma_max, T, HIDDEN_SIZE, seed)
+    experiment = _experiment(sigma_max, T, seed)
     ratio = experiment.norms[1] / experiment.norms[T]
     verdict = gradient_verdict(ratio)
     per_step = ratio ** (1 / (T - 1)) if T > 1 else 1.0
@@ -81,8 +92,9 @@ def rnn_gradient_explorer(sigma_max: float = 1.0, T: int = 50, clip: bool = Fals
     Returns
     -------
     Explorer or Figure
-        The widget (controls ``sigma_max``, ``T``, ``clip``, ``max_norm``, ``seed``), or the
-        static figure for the initial values when ipywidgets is not installed.
+        The widget (controls ``sigma_max``, ``T``, ``clip``, ``max_norm``, ``seed``; the
+        ``max_norm`` slider is disabled while ``clip`` is off), or the static figure for the
+        initial values when ipywidgets is not installed.
     """
     values = {
         "sigma_max": as_positive_float("sigma_max", sigma_max),
@@ -117,4 +129,11 @@ def rnn_gradient_explorer(sigma_max: float = 1.0, T: int = 50, clip: bool = Fals
             description="max_norm", continuous_update=False),
         "seed": _base.seed_control(values["seed"]),
     }
+    max_norm_slider = controls["max_norm"]
+    max_norm_slider.disabled = not values["clip"]
+
+    def enable_max_norm(change) -> None:
+        max_norm_slider.disabled = not change["new"]  # the threshold does nothing unclipped
+
+    controls["clip"].observe(enable_max_norm, names="value")
     return _base.build_explorer(title, controls, _draw, describe_gradients)
