@@ -304,6 +304,21 @@ def test_rnn_says_forward_returns_y_only():
     assert verdict_on(RNN, ReturnsState) == ("FAIL", "t1", "returns more than y")
 
 
+def test_rnn_explains_the_worksheets_column_vectors():
+    class Columns(ColumnRNN):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.hidden_state = self.hidden_state.reshape(-1, 1)
+
+    assert verdict_on(RNN, Columns) == ("FAIL", "t1", "column vectors")
+
+    class ColumnOutput(ColumnRNN):
+        def forward(self, x):
+            return np.array(super().forward(x)).reshape(-1, 1)
+
+    assert verdict_on(RNN, ColumnOutput) == ("FAIL", "t1", "column vectors")
+
+
 def test_rnn_says_forward_returns_nothing():
     class NoReturn(ColumnRNN):
         def forward(self, x):

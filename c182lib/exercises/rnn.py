@@ -525,6 +525,17 @@ def _returns_more_than_y(case: Case, outcome: Outcome) -> bool:
             and any(isinstance(y, (tuple, list)) for y in value[-2]))
 
 
+def _column_vectors(case: Case, outcome: Outcome) -> bool:
+    """The worksheet's column vectors: hidden_state or a bias (n, 1), or outputs (O, 1)."""
+    shapes = _shapes_of(outcome)
+    if shapes is None:
+        return False
+    _, h, o = case.args[:3]
+    outputs = outcome.value[-2]
+    return (shapes[-1] == (h, 1) or shapes[3] == (h, 1) or shapes[4] == (o, 1)
+            or isinstance(outputs, list) and any(np.shape(y) == (o, 1) for y in outputs))
+
+
 def _returns_none(case: Case, outcome: Outcome) -> bool:
     outputs = outcome.value[-2] if _shapes_of(outcome) is not None else None
     return isinstance(outputs, list) and outputs != [] and all(y is None for y in outputs)
@@ -547,6 +558,10 @@ VANILLA_RNN = Exercise(
             "the hidden state has one axis too many.",
             "the hidden state is ONE vector of H numbers, not an (H, H) matrix."),
             fits=_state_is_a_matrix),
+        Mistake("column vectors", (
+            "vectors are stored as 2-D columns where 1-D arrays are expected.",
+            "use 1-D arrays: hidden_state of shape (H,), the biases (H,) and (O,), x of shape "
+            "(D,) and y of shape (O,); W @ v works with a 1-D v."), fits=_column_vectors),
         Mistake("weight transposed", (
             "a weight matrix is stored the wrong way round.",
             "each weight maps a vector of its second size to one of its first: W_xh is (H, D), "
