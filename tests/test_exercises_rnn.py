@@ -304,6 +304,29 @@ def test_rnn_says_forward_returns_y_only():
     assert verdict_on(RNN, ReturnsState) == ("FAIL", "t1", "returns more than y")
 
 
+def test_rnn_explains_the_worksheets_column_vectors():
+    class Columns(ColumnRNN):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.hidden_state = self.hidden_state.reshape(-1, 1)
+
+    assert verdict_on(RNN, Columns) == ("FAIL", "t1", "column vectors")
+
+    class ColumnOutput(ColumnRNN):
+        def forward(self, x):
+            return np.array(super().forward(x)).reshape(-1, 1)
+
+    assert verdict_on(RNN, ColumnOutput) == ("FAIL", "t1", "column vectors")
+
+
+def test_rnn_says_forward_returns_nothing():
+    class NoReturn(ColumnRNN):
+        def forward(self, x):
+            super().forward(x)
+
+    assert verdict_on(RNN, NoReturn) == ("FAIL", "t1", "returns None")
+
+
 def test_rnn_catches_a_write_into_the_input():
     class Writes(ColumnRNN):
         def forward(self, x):
@@ -354,14 +377,34 @@ def test_step_backward_cases_cover_the_edge_cases():
     assert any(np.abs(h).max() > 0.95 for *_, h in caches)  # saturated units
 
 
+def by_field_names(dh, cache):
+    """Reads the cache by its field names, as the notebook says an RnnStepCache allows."""
+    da = dh * (1 - cache.h ** 2)
+    return (da @ cache.W_xh, da @ cache.W_hh, da.T @ cache.x, da.T @ cache.h_prev,
+            da.sum(axis=0))
+
+
 @pytest.mark.parametrize("student", [
     loops_step_backward,
     lambda dh, cache: [np.asarray(g, np.float32) for g in loops_step_backward(dh, cache)],
     lambda dh, cache: tuple(g.tolist() for g in loops_step_backward(dh, cache)),
-], ids=["loops", "float32-list", "nested-lists"])
+    by_field_names,
+], ids=["loops", "float32-list", "nested-lists", "by-field-names"])
 def test_step_backward_passes_right_answers(student):
     verdict = STEP.check(student)
     assert verdict, verdict.text()
+
+
+def test_step_backward_gives_the_cache_as_an_rnn_step_cache_also_in_hidden_cases():
+    verdict = STEP.check(by_field_names, load_hidden_cases(STEP.id, HIDDEN))
+    assert verdict, verdict.text()
+
+    def writes_by_name(dh, cache):
+        grads = by_field_names(dh, cache)
+        cache.h_prev[...] = 0
+        return grads
+
+    assert "`cache[1]`" in STEP.check(writes_by_name).text()
 
 
 @pytest.mark.parametrize("options, mistake, case_id", [

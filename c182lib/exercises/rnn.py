@@ -525,6 +525,22 @@ def _returns_more_than_y(case: Case, outcome: Outcome) -> bool:
             and any(isinstance(y, (tuple, list)) for y in value[-2]))
 
 
+def _column_vectors(case: Case, outcome: Outcome) -> bool:
+    """The worksheet's column vectors: hidden_state or a bias (n, 1), or outputs (O, 1)."""
+    shapes = _shapes_of(outcome)
+    if shapes is None:
+        return False
+    _, h, o = case.args[:3]
+    outputs = outcome.value[-2]
+    return (shapes[-1] == (h, 1) or shapes[3] == (h, 1) or shapes[4] == (o, 1)
+            or isinstance(outputs, list) and any(np.shape(y) == (o, 1) for y in outputs))
+
+
+def _returns_none(case: Case, outcome: Outcome) -> bool:
+    outputs = outcome.value[-2] if _shapes_of(outcome) is not None else None
+    return isinstance(outputs, list) and outputs != [] and all(y is None for y in outputs)
+
+
 VANILLA_RNN = Exercise(
     id="11-vanilla-rnn", title="MyVanillaRNN", kind="class", answer_name="MyVanillaRNN",
     points=5, reference=lambda *args: drive_rnn(VanillaRNN, *args),
@@ -542,6 +558,10 @@ VANILLA_RNN = Exercise(
             "the hidden state has one axis too many.",
             "the hidden state is ONE vector of H numbers, not an (H, H) matrix."),
             fits=_state_is_a_matrix),
+        Mistake("column vectors", (
+            "vectors are stored as 2-D columns where 1-D arrays are expected.",
+            "use 1-D arrays: hidden_state of shape (H,), the biases (H,) and (O,), x of shape "
+            "(D,) and y of shape (O,); W @ v works with a 1-D v."), fits=_column_vectors),
         Mistake("weight transposed", (
             "a weight matrix is stored the wrong way round.",
             "each weight maps a vector of its second size to one of its first: W_xh is (H, D), "
@@ -550,6 +570,10 @@ VANILLA_RNN = Exercise(
             "forward returns more than the output of the step.",
             "keep h_t in self.hidden_state and return only y_t, an array of shape (O,)."),
             fits=_returns_more_than_y),
+        Mistake("returns None", (
+            "forward returns nothing.",
+            "end forward with a `return` of the output y_t, an array of shape (O,)."),
+            fits=_returns_none),
         Mistake("output from the old state", (
             "the output of each step is read from the wrong hidden state.",
             "y_t must be read from the NEW hidden state: update hidden_state first, then "
@@ -606,6 +630,12 @@ def step_backward_reference(dh, cache) -> tuple[np.ndarray, ...]:
     """`c182lib.rnn.rnn_step_backward` on a plain ``cache = (x, h_prev, W_xh, W_hh, h)``, the
     tuple the cases hold (a hidden case read back from JSON has no named tuple)."""
     return rnn_step_backward(dh, RnnStepCache(*cache))
+
+
+def _drive_step_backward(answer, dh, cache):
+    """The answer gets the cache as the notebook promises it, an `RnnStepCache` (a named tuple:
+    ``cache.x`` works as well as unpacking); the cases hold a plain tuple."""
+    return answer(dh, RnnStepCache(*cache))
 
 
 def step_backward_case(case_id: str, description: str, n: int, d: int, h: int,
@@ -702,7 +732,8 @@ def _shapes_mismatch(case: Case, outcome: Outcome) -> bool:
 RNN_STEP_BACKWARD = Exercise(
     id="11-rnn-step-backward", title="my_rnn_step_backward", kind="function",
     answer_name="my_rnn_step_backward", points=4, reference=step_backward_reference,
-    cases=_step_backward_cases, labels=STEP_LABELS, arg_names=("dh", "cache"),
+    cases=_step_backward_cases, drive=_drive_step_backward, labels=STEP_LABELS,
+    arg_names=("dh", "cache"),
     mistakes=(
         Mistake("order swapped", (
             "the five gradients are right, but returned in another order.",
