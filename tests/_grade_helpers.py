@@ -23,6 +23,11 @@ def my_corr1d(x, w, stride=1, padding=0):
     return np.array([x[i:i + k] @ w for i in range(0, len(x) - k + 1, stride)])
 """
 
+OUTPUT_SIZE_RIGHT = """\
+def my_output_size(n, k, stride=1, padding=0, dilation=1):
+    return (n + 2 * padding - dilation * (k - 1) - 1) // stride + 1
+"""
+
 DIMS_1A_RIGHT = {"answer_i": "(28, 28, 1)", "answer_ii": "(32, 32, 1)",
                  "answer_iii_shape": "(32, 32, 10)", "answer_iii_weights": "750",
                  "answer_iv": "(32, 32)"}
@@ -51,9 +56,19 @@ def corr1d_notebook(path: Path, source: str = CORR1D_RIGHT, *before: str) -> Pat
     return notebook(path, *(cell(text) for text in before), cell(source, "01-corr1d"))
 
 
-def dims_notebook(path: Path, answers: dict[str, str] = DIMS_1A_RIGHT) -> Path:
-    """Notebook 02 with each part of 02-dims-1a in its own stamped cell."""
+def dims_notebook(path: Path, answers: dict[str, str] = DIMS_1A_RIGHT,
+                  output_size: str = OUTPUT_SIZE_RIGHT) -> Path:
+    """Notebook 02: each part of 02-dims-1a in its own stamped cell, then 02-output-size (its
+    written answers are left out: they score nothing automatically)."""
     parts = {"answer_i": "i", "answer_ii": "ii", "answer_iii_shape": "iii-shape",
              "answer_iii_weights": "iii-weights", "answer_iv": "iv"}
     return notebook(path, *(cell(f"{name} = {answers.get(name, 'None')}", "02-dims-1a", part)
-                            for name, part in parts.items()))
+                            for name, part in parts.items()),
+                    cell(output_size, "02-output-size"))
+
+
+def full_points(*notebooks: str) -> float:
+    """The most a submission of these notebook numbers scores automatically."""
+    from c182lib.exercises import EXERCISES
+    return sum(exercise.points for exercise in EXERCISES.values()
+               if exercise.notebook in notebooks and exercise.kind != "written")

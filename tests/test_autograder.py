@@ -18,7 +18,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from _grade_helpers import CORR1D_NO_PADDING, corr1d_notebook, dims_notebook
+from _grade_helpers import CORR1D_NO_PADDING, corr1d_notebook, dims_notebook, full_points
 
 import tasks
 from c182lib.exercises import EXERCISES
@@ -79,8 +79,11 @@ def test_a_synthetic_full_solution_scores_everything(source, tmp_path):
     nbs = {"01.ipynb": corr1d_notebook(tmp_path / "a" / "01.ipynb"),
            "renamed.ipynb": dims_notebook(tmp_path / "a" / "02.ipynb")}
     results = run_autograder(source, tmp_path, nbs, *FAST)
-    assert scores(results) == {"01-corr1d": (4, 4), "02-dims-1a": (5, 5)}
-    assert results["score"] == 9
+    auto = scores(results)
+    for exercise_id in ("01-corr1d", "02-dims-1a", "02-output-size"):
+        points = EXERCISES[exercise_id].points
+        assert auto[exercise_id] == (points, points)
+    assert results["score"] == full_points("01", "02")
 
 
 def test_partly_wrong_hanging_and_corrupt_submissions(source, tmp_path):
