@@ -64,7 +64,7 @@ def run_check(exercise: Exercise, answer, part: str | None = None, *,
                 continue
             results.append(_report(exercise, exercise.check(answer[case.id], [case]), hint))
         return all(results)
-    return _report(exercise, exercise.check(answer), hint)
+    return _report(exercise, exercise.check(answer, cases), hint)
 
 
 def _report(exercise: Exercise, verdict: Verdict, hint: int | None) -> bool:
