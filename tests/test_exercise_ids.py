@@ -1,9 +1,10 @@
-"""The exercise stamps in the notebooks: the grader finds every exercise by them.
+"""Every exercise as the notebooks hold it and the student meets it.
 
 Each exercise of c182lib.exercises.EXERCISES is stamped (``cell.metadata["c182"]["exercise"]``)
-in exactly one notebook under notebooks/, the one its id's first two digits number; every stamp
-names a known exercise (and a known part); the student edition keeps the stamps and carries no
-hidden case.
+in exactly one notebook under notebooks/, the one its id's first two digits number, on the
+cell(s) where its answer is written; every stamp names a known exercise (and a known part); the
+student edition keeps the stamps and carries no hidden case; the notebooks import their checks
+from c182lib.checks; no first hint gives the solution away.
 """
 
 from __future__ import annotations
@@ -68,6 +69,54 @@ def test_every_exercise_is_stamped_in_exactly_its_notebook(exercise_id, source_s
     if exercise.kind != "value":
         assert len(cells) == 1, f"{exercise_id} is stamped in {len(cells)} cells"
 
+
+
+def assigned(answer_name: str) -> str:
+    """What a cell holding the answer called ``answer_name`` contains: ``answer_i =``, or
+    ``answers["one-to-one"] =`` for a part kept in a dict (``answers[one-to-one]``)."""
+    if answer_name.endswith("]"):
+        name, key = answer_name.removesuffix("]").split("[")
+        return f'{name}["{key}"] ='
+    return f"{answer_name} ="
+
+
+@pytest.mark.parametrize("exercise", list(EXERCISES.values()), ids=lambda e: e.id)
+def test_the_stamped_cells_hold_the_answer(exercise):
+    [path] = (ROOT / "notebooks").glob(f"{exercise.notebook}_*.ipynb")
+    cells = [cell for cell in nbformat.read(path, as_version=4).cells
+             if cell.metadata.get("c182", {}).get("exercise") == exercise.id]
+    assert cells and all("### BEGIN SOLUTION" in cell.source for cell in cells)
+    source = "\n".join(cell.source for cell in cells)
+    if exercise.kind == "written":
+        assert exercise.question and not exercise.public_cases()
+    elif exercise.kind == "value":
+        for case in exercise.public_cases():
+            assert assigned(case.answer_name) in source, case.id
+    elif exercise.kind == "class":
+        assert f"class {exercise.answer_name}" in source
+    else:
+        assert f"def {exercise.answer_name}(" in source
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
+def test_the_notebooks_import_their_checks_from_the_package(path):
+    source = "\n".join(cell.source for cell in nbformat.read(path, as_version=4).cells)
+    assert "c182lib.checks." not in source
+
+
+# a formula, code or a computed value in a first hint gives the answer away
+SOLUTION_SIGNS = ("=", "`", "//", "np.", "floor", "sqrt", " * ", " / ", "+", "@", "**",
+                  "[::-1]", "corr1d(", "corr2d(", "tanh(", "sum_", "ddof", "transpose(",
+                  "reshape(", "axis=", ".T", "n - k")
+
+
+@pytest.mark.parametrize("exercise", [e for e in EXERCISES.values() if e.mistakes],
+                         ids=lambda e: e.id)
+def test_first_hints_say_where_and_what_kind_not_how(exercise):
+    for mistake in exercise.mistakes:
+        assert len(mistake.hints) >= 2, mistake.name
+        first = mistake.hints[0]
+        assert not any(sign in first for sign in SOLUTION_SIGNS), (mistake.name, first)
 
 
 def test_the_student_edition_keeps_every_stamp(source_stamps, edition):

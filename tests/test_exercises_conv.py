@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
+from _exercise_helpers import stub, verdict_of
 
 from c182lib.checks import (
     check_conv_matrix_1d,
@@ -22,7 +22,6 @@ from c182lib.checks import (
 )
 from c182lib.conv import conv_matrix_1d, corr1d
 from c182lib.exercises import EXERCISES, load_hidden_cases
-from c182lib.exercises import conv as conv_exercises
 from c182lib.shapes import conv_output_size
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,15 +83,6 @@ def identity_conv_matrix(n, w, stride=1, padding=0):
     """Another algorithm: the columns are the outputs of corr1d on the unit vectors of x_bar."""
     padded = n + 2 * padding
     return np.stack([corr1d(unit, w, stride=stride) for unit in np.eye(padded)], axis=1)
-
-
-def stub(*args, **kwargs):
-    raise NotImplementedError
-
-
-def verdict_of(exercise, student):
-    verdict = exercise.check(student)
-    return verdict.status, verdict.case_id, verdict.mistake
 
 
 # --------------------------------------------------------------------------------------------
@@ -385,22 +375,6 @@ def test_hidden_cases_load_and_right_answers_pass_them(exercise, student):
 
 
 # --------------------------------------------------------------------------------------------
-# (e) first hints do not give the solution away
-
-SOLUTION_SIGNS = ("=", "`", "//", "np.", "floor", "sqrt", " * ", " / ", "+", "[::-1]",
-                  "n - k")
-
-
-@pytest.mark.parametrize("exercise", [e for e in conv_exercises.EXERCISES if e.mistakes],
-                         ids=lambda e: e.id)
-def test_first_hints_say_where_and_what_kind_not_how(exercise):
-    for mistake in exercise.mistakes:
-        assert len(mistake.hints) >= 2, mistake.name
-        first = mistake.hints[0]
-        assert not any(sign in first for sign in SOLUTION_SIGNS), (mistake.name, first)
-
-
-# --------------------------------------------------------------------------------------------
 # The student-facing checks and the notebooks
 
 
@@ -424,31 +398,3 @@ def test_the_printed_checks_say_todo_for_the_stub(capsys):
     for check in (check_corr1d, check_output_size, check_conv_matrix_1d):
         assert check(stub) is False
     assert [line.split()[0] for line in capsys.readouterr().out.splitlines()] == ["TODO"] * 3
-
-
-NOTEBOOK_STAMPS = {
-    "01_cross_correlation_1d": ["01-corr1d"],
-    "02_convolution_dimensions": ["02-dims-1a", "02-why-i", "02-dims-1a", "02-why-ii",
-                                  "02-dims-1a", "02-why-iii", "02-dims-1a", "02-one-by-one",
-                                  "02-output-size"],
-    "03_convolution_as_matrix": ["03-conv-matrix-1d", "03-why-matrix"],
-}
-
-
-@pytest.mark.parametrize("name", sorted(NOTEBOOK_STAMPS))
-def test_the_notebooks_stamp_each_answer_cell_and_import_from_checks(name):
-    notebook = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
-    stamped = [cell for cell in notebook.cells if "c182" in cell.metadata]
-    assert [cell.metadata["c182"]["exercise"] for cell in stamped] == NOTEBOOK_STAMPS[name]
-    for cell in stamped:
-        exercise = EXERCISES[cell.metadata["c182"]["exercise"]]
-        if exercise.kind == "written":
-            assert cell.cell_type == "markdown" and "BEGIN SOLUTION" in cell.source
-        elif exercise.kind == "value":
-            part = cell.metadata["c182"].get("part")
-            names = [c.answer_name for c in exercise.public_cases() if part in (None, c.id)]
-            assert any(f"{variable} =" in cell.source for variable in names)
-        else:
-            assert f"def {exercise.answer_name}(" in cell.source
-    source = "\n".join(cell.source for cell in notebook.cells)
-    assert "c182lib.checks." not in source

@@ -1,0 +1,14 @@
+"""Helpers shared by the tests of the exercises (tests/test_exercises_*.py)."""
+
+from __future__ import annotations
+
+
+def stub(*args, **kwargs):
+    """An exercise as the student edition ships it: the stub raises."""
+    raise NotImplementedError
+
+
+def verdict_of(exercise, student) -> tuple[str, str | None, str | None]:
+    """``(status, case id, mistake name)`` of ``exercise``'s check of ``student``."""
+    verdict = exercise.check(student)
+    return verdict.status, verdict.case_id, verdict.mistake
