@@ -198,9 +198,6 @@ def _kernel_pid(client) -> int | None:
 
 
 def main() -> None:
-    # jsonschema (under nbformat) imports rfc3987_syntax, if installed, for a format check
-    # notebooks never use; building its grammar takes seconds, paid for every notebook graded.
-    sys.modules.setdefault("rfc3987_syntax", None)
     request = json.loads(sys.stdin.read())
     set_limits(request["memory_mb"], request["file_mb"])
     try:
