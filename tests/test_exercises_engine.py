@@ -186,7 +186,7 @@ def test_every_write_into_an_argument_is_named_and_fails_even_with_a_right_resul
     assert exercise.judge(case, exercise.run(reference, case)).status == "PASS"
 
 
-def test_appending_to_a_list_argument_is_a_write():
+def test_a_write_into_an_array_argument_is_named():
     outcome = TOY.run(lambda x, scale=1.0: x.__setitem__(0, 9.0) or 6.0, first_case())
     assert outcome.mutated == ("x",)
 

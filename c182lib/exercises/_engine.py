@@ -211,11 +211,13 @@ def to_plain(value, _depth: int = 0):
     return Opaque(type(value).__name__, _short_repr(value))
 
 
-def _short_repr(value, limit: int = 200) -> str:
+def _short_repr(value, limit: int = 200, as_text=repr) -> str:
+    """``as_text(value)`` (``repr`` or ``str``) cut at ``limit`` characters; never raises (an
+    answer's objects may have a repr or str that does)."""
     try:
-        text = repr(value)
-    except Exception as err:  # a repr that raises is still reported
-        text = f"<repr raised {type(err).__name__}>"
+        text = as_text(value)
+    except Exception as err:
+        text = f"<{as_text.__name__} raised {type(err).__name__}>"
     return text if len(text) <= limit else text[:limit] + "..."
 
 
@@ -442,7 +444,8 @@ def run_call(call: Callable[..., object], case: Case, arg_names: Sequence[str],
         raise
     except BaseException as err:  # the student's bug, reported instead of raised
         status = "raised"
-        error = f"{type(err).__name__}: {_short_repr_message(err)} ({_student_line(err)})"
+        message = _short_repr(err, 300, as_text=str)
+        error = f"{type(err).__name__}: {message} ({_student_line(err)})"
     seconds = time.perf_counter() - start
     names = [*arg_names, *(f"argument {i + 1}" for i in range(len(arg_names), len(args)))]
     mutated = [*(where for original, given, name in zip(case.args, args, names, strict=False)
@@ -451,14 +454,6 @@ def run_call(call: Callable[..., object], case: Case, arg_names: Sequence[str],
                  for where in _written_into(case.kwargs[key], kwargs.get(key), key))]
     return Outcome(status, value, error, tuple(mutated), output.text(), round(seconds, 4),
                    time_limit)
-
-
-def _short_repr_message(err: BaseException) -> str:
-    try:
-        text = str(err)
-    except Exception:  # an exception whose str raises
-        text = "(no message)"
-    return text if len(text) <= 300 else text[:300] + "..."
 
 
 # --------------------------------------------------------------------------------------------

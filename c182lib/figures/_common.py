@@ -91,11 +91,10 @@ def alt_text(figure: Figure) -> str:
 def figure_png(figure: Figure, dpi: float = 100, compress_level: int = 6) -> bytes:
     """The figure as PNG bytes, drawn once on an Agg canvas.
 
-    One draw, not ``savefig``'s two: ``savefig`` first draws the whole figure without painting
-    to run the layout engine, which the painting draw runs anyway (same bytes, less time).
-    ``compress_level`` is zlib's, 0-9 (6 is PNG's default; the explorers use 1: a slightly
-    larger file, encoded in about half the time). No tight-bbox pass: the layout engine
-    already fits the content. The figure keeps the Agg canvas; its dpi is restored.
+    The same bytes as ``savefig``, without its first, non-painting draw (the painting draw runs
+    the layout engine anyway). ``compress_level`` is zlib's, 0-9 (6 is PNG's default; the
+    explorers use 1, faster to encode). No tight-bbox pass: the layout engine already fits the
+    content. The figure keeps the Agg canvas; its dpi is restored.
     """
     own_dpi = figure.dpi
     figure.set_dpi(dpi)
