@@ -125,16 +125,19 @@ def test_partly_wrong_answers_score_the_fraction_of_cases_passed(tmp_path):
     assert not any(case_id in feedback for case_id in hidden_ids)
 
 
-def test_a_deleted_stamp_or_answer_scores_zero_of_the_full_maximum(tmp_path):
+def test_a_deleted_stamp_is_graded_by_name_and_a_missing_answer_scores_zero(tmp_path):
     folder = tmp_path / "carol"
     notebook(folder / "01_cross_correlation_1d.ipynb", cell(CORR1D_RIGHT))  # stamp removed
     dims_notebook(folder / "02.ipynb", {"answer_i": "(28, 28, 1)"})  # parts left at None
-    notebook(folder / "03_x.ipynb", cell("x = 1"))  # no stamp: 03's exercises are not found
+    notebook(folder / "03_x.ipynb", cell("x = 1"))  # no stamp, no answer
     row = grade_one(folder)
-    assert row.exercises["01-corr1d"].status == "not found"
-    assert row.exercises["01-corr1d"].score == 0
+    corr1d = row.exercises["01-corr1d"]
+    assert corr1d.status == "graded" and "no cell is stamped" in corr1d.note
+    assert corr1d.score == corr1d.max_score
     assert row.max_score == full_points("01", "02", "03")
-    assert row.exercises["03-conv-matrix-1d"].status == "not found"
+    matrix = row.exercises["03-conv-matrix-1d"]
+    assert matrix.score == 0 and "not defined" in matrix.cases[0].verdict.summary
+    assert row.exercises["03-why-matrix"].status == "not found"
     dims = row.exercises["02-dims-1a"]
     assert dims.score == pytest.approx(dims.max_score / 5)
     assert {r.verdict.status for r in dims.cases if not r.verdict} == {"TODO"}

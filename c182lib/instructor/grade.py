@@ -9,7 +9,9 @@ A SUBMISSION is one notebook or a folder of one student's notebooks. How it work
    exercises by the stamp ``cell.metadata["c182"]["exercise"]`` (not by file name or cell
    index). The exercises expected of a submission are ALL the exercises of every notebook
    number it contains (a number read from the stamps, or from an ``NN_`` file-name prefix), so
-   deleting an exercise does not lower the maximum: a stamp that is gone is "not found", 0.
+   deleting an exercise does not lower the maximum. An auto-graded exercise whose stamp is gone
+   is still graded by its answer's name in a notebook of its number (0 if the name is not
+   defined there); a written one is "not found", 0.
 2. Each notebook with exercises to run goes to `c182lib.instructor.sandbox`: a child process
    runs it in a fresh kernel with time, memory and file-size limits, then one more cell, the
    harness (`c182lib.exercises.harness`), runs each exercise's public and hidden cases on the
@@ -305,7 +307,7 @@ def written_answers(plan: NotebookPlan, exercise: Exercise) -> list[tuple[str, s
 def grade_submissions(submissions: list[Path], settings: Settings) -> list[SubmissionResult]:
     """Grade each submission; never raises for anything a submission holds."""
     rows: list[SubmissionResult] = []
-    work: list[tuple[SubmissionResult, NotebookPlan, list[str]]] = []
+    work: list[tuple[SubmissionResult, NotebookPlan, list[str], set[str]]] = []
     for submission in submissions:
         row = SubmissionResult(str(submission))
         rows.append(row)
@@ -330,8 +332,16 @@ def grade_submissions(submissions: list[Path], settings: Settings) -> list[Submi
                                         f"{graded_in[exercise_id].path.name} only")
                 else:
                     graded_in[exercise_id] = plan
+        unstamped: set[str] = set()
         for exercise in expected_exercises(numbers):
             plan = graded_in.get(exercise.id)
+            if plan is None and exercise.kind != "written":
+                # A deleted stamp: the answer may still be defined, so grade it by its name.
+                plan = next((p for p in plans if p.nb is not None
+                             and exercise.notebook in p.numbers), None)
+                if plan is not None:
+                    graded_in[exercise.id] = plan
+                    unstamped.add(exercise.id)
             if plan is None:
                 row.exercises[exercise.id] = ExerciseResult(
                     exercise, "not found", note="no cell is stamped with this exercise")
@@ -343,13 +353,18 @@ def grade_submissions(submissions: list[Path], settings: Settings) -> list[Submi
             to_run = [i for i, p in graded_in.items() if p is plan
                       and EXERCISES[i].kind != "written"]
             if to_run:
-                work.append((row, plan, to_run))
+                work.append((row, plan, to_run, unstamped))
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=max(1, settings.jobs)) as pool:
-        futures = [(row, pool.submit(grade_notebook, plan, ids, settings))
-                   for row, plan, ids in work]
-        for row, future in futures:
-            row.exercises.update(future.result())
+        futures = [(row, unstamped, pool.submit(grade_notebook, plan, ids, settings))
+                   for row, plan, ids, unstamped in work]
+        for row, unstamped, future in futures:
+            for exercise_id, result in future.result().items():
+                if exercise_id in unstamped:
+                    result.note = "; ".join(filter(None, [
+                        "no cell is stamped with it: graded by its answer's name",
+                        result.note]))
+                row.exercises[exercise_id] = result
     for row in rows:  # in the order of EXERCISES, not of completion
         row.exercises = {i: row.exercises[i] for i in EXERCISES if i in row.exercises}
         row.seconds = time.perf_counter() - start
