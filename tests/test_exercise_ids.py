@@ -141,3 +141,13 @@ def test_the_student_edition_carries_no_hidden_case(edition):
         for case in json.loads(path.read_text(encoding="utf-8"))["cases"]:
             assert case["id"] not in text and case["description"] not in text, (path.name,
                                                                                  case["id"])
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name[:2])
+def test_a_check_leaves_only_its_verdict_under_the_cell(path):
+    nb = nbformat.read(path, as_version=4)
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and "check_" in cell.source:
+            shown = [output.data.get("text/plain") for output in cell.outputs
+                     if output.output_type == "execute_result"]
+            assert "True" not in shown and "False" not in shown, (path.name, index)

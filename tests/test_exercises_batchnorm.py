@@ -253,13 +253,13 @@ def test_hidden_cases_load_and_right_answers_pass_them():
 
 
 def test_the_printed_check(capsys):
-    assert check_spatial_batchnorm_backward(per_channel_backward) is True
+    assert check_spatial_batchnorm_backward(per_channel_backward)
     assert capsys.readouterr().out == (
         f"PASS my_spatial_batchnorm_backward: all {len(EXERCISE.public_cases())} cases match\n")
-    assert check_spatial_batchnorm_backward(swapped, hint=2) is False
+    assert not check_spatial_batchnorm_backward(swapped, hint=2)
     out = capsys.readouterr().out
     assert out.startswith("FAIL my_spatial_batchnorm_backward: case '(N, C, H, W) = (2, 3, 4, 5)")
     assert "  hint: " in out
 
-    assert check_spatial_batchnorm_backward(stub) is False
+    assert not check_spatial_batchnorm_backward(stub)
     assert capsys.readouterr().out.startswith("TODO my_spatial_batchnorm_backward")

@@ -187,8 +187,8 @@ def test_dims_1a_passes_the_right_answer(part):
 
 def test_dims_1a_accepts_lists_arrays_floats_and_a_dict(capsys):
     for answer in ([28, 28, 1], np.array([28, 28, 1]), (28.0, 28.0, 1.0)):
-        assert check_dims_1a("i", answer) is True
-    assert check_dims_1a(RIGHT_1A) is True
+        assert check_dims_1a("i", answer)
+    assert check_dims_1a(RIGHT_1A)
     assert capsys.readouterr().out.count("PASS Problem 1(a)") == 3 + len(RIGHT_1A)
 
 
@@ -304,7 +304,7 @@ def test_dims_1a_says_which_entry_is_wrong_without_the_answer():
 
 
 def test_dims_1a_todo_and_bad_part(capsys):
-    assert check_dims_1a("ii", None) is False
+    assert not check_dims_1a("ii", None)
     assert capsys.readouterr().out.startswith("TODO Problem 1(a) ii")
     with pytest.raises(ValueError, match=r"part must be one of .*'iii-weights'.*got 'v'"):
         check_dims_1a("v", (32, 32))
@@ -382,19 +382,19 @@ def test_the_printed_check_gives_the_next_tier_when_the_same_mistake_repeats(cap
     def flipped(x, w, stride=1, padding=0):
         return loops_corr1d(x, w, stride, padding, flip=True)
 
-    assert check_corr1d(flipped) is False
+    assert not check_corr1d(flipped)
     first = capsys.readouterr().out
-    assert check_corr1d(flipped) is False
+    assert not check_corr1d(flipped)
     second = capsys.readouterr().out
     assert first.startswith("FAIL my_corr1d: case 'stride 1, no padding (n=5, k=3)'")
     [first_hint] = [line for line in first.splitlines() if line.startswith("  hint:")]
     [second_hint] = [line for line in second.splitlines() if line.startswith("  hint:")]
     assert first_hint != second_hint
-    assert check_corr1d(loops_corr1d) is True
+    assert check_corr1d(loops_corr1d)
     assert capsys.readouterr().out.startswith("PASS my_corr1d: all 14 cases match")
 
 
 def test_the_printed_checks_say_todo_for_the_stub(capsys):
     for check in (check_corr1d, check_output_size, check_conv_matrix_1d):
-        assert check(stub) is False
+        assert not check(stub)
     assert [line.split()[0] for line in capsys.readouterr().out.splitlines()] == ["TODO"] * 3

@@ -391,18 +391,18 @@ def test_the_printed_check_gives_the_next_tier_when_the_same_mistake_repeats(cap
 
     hints = []
     for _ in range(3):
-        assert check_corr1d_backward(unflipped) is False
+        assert not check_corr1d_backward(unflipped)
         out = capsys.readouterr().out
         assert out.startswith("FAIL my_corr1d_backward: case 'Problem 3: n=4, k=3")
         [hint] = [line for line in out.splitlines() if line.startswith("  hint:")]
         hints.append(hint)
     assert len(set(hints)) == 3  # tiers 1, 2, 3
     assert "sum" not in hints[0] and "w[::-1]" in hints[1] + hints[2]
-    assert check_corr1d_backward(loops_corr1d_backward) is True
+    assert check_corr1d_backward(loops_corr1d_backward)
     assert capsys.readouterr().out.startswith("PASS my_corr1d_backward: all ")
 
 
 def test_the_printed_checks_say_todo_for_the_stub(capsys):
     for check in (check_corr1d_backward, check_kernel_gradient, check_sgd_step):
-        assert check(stub) is False
+        assert not check(stub)
     assert [line.split()[0] for line in capsys.readouterr().out.splitlines()] == ["TODO"] * 3

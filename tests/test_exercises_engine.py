@@ -15,7 +15,7 @@ from collections import namedtuple
 import numpy as np
 import pytest
 
-from c182lib.checks import run_check
+from c182lib.checks import CheckResult, run_check
 from c182lib.exercises import EXERCISES
 from c182lib.exercises._engine import (
     MAX_OUTPUT_CHARS,
@@ -315,7 +315,7 @@ def test_the_same_failure_again_gets_the_next_tier(capsys):
     def ignores_scale(x, scale=1.0):
         return float(np.sum(x))
 
-    assert run_check(TOY, ignores_scale) is False
+    assert not run_check(TOY, ignores_scale)
     first = capsys.readouterr().out
     run_check(TOY, ignores_scale)
     second = capsys.readouterr().out
@@ -327,9 +327,20 @@ def test_the_same_failure_again_gets_the_next_tier(capsys):
     assert "multiply" in capsys.readouterr().out
 
 
+def test_a_check_returns_a_bool_that_a_notebook_does_not_show(capsys):
+    from IPython.core.formatters import DisplayFormatter
+
+    passed, failed = run_check(TOY, total), run_check(TOY, lambda x, scale=1.0: 0.0)
+    assert isinstance(passed, CheckResult) and isinstance(failed, CheckResult)
+    assert passed == True and failed == False  # noqa: E712 (the equality is what is tested)
+    assert bool(passed) and not failed and repr(failed) == "False"
+    assert {passed, failed} == {True, False}
+    assert DisplayFormatter().format(passed) == ({}, {})  # no stray "True" under the verdict
+
+
 @pytest.mark.parametrize("answer", [None, 5, "my_total", object(), np.sum, print])
 def test_a_check_never_raises_on_an_answer(capsys, answer):
-    assert run_check(TOY, answer) is False or answer is np.sum
+    assert not run_check(TOY, answer) or answer is np.sum
     assert capsys.readouterr().out.startswith(("FAIL", "PASS"))
 
 
@@ -337,9 +348,9 @@ def test_a_value_exercise_checks_one_part_or_a_dict_of_them(capsys):
     dims = EXERCISES["02-dims-1a"]
     with pytest.raises(ValueError, match="part must be one of"):
         run_check(dims, (1, 2, 3), "v")
-    assert run_check(dims, {"i": (28, 28, 1)}) is False
+    assert not run_check(dims, {"i": (28, 28, 1)})
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("PASS Problem 1(a) i")
     assert [line.split()[0] for line in out[1:]] == ["TODO"] * 4
-    assert run_check(dims, None, "ii") is False
+    assert not run_check(dims, None, "ii")
     assert capsys.readouterr().out.startswith("TODO")

@@ -187,9 +187,9 @@ def test_pool_shape_passes_the_right_answer(part):
 
 
 def test_pool_shape_accepts_a_list_or_an_array(capsys):
-    assert check_pool_shape("vgg", [112, 112, 64]) is True
-    assert check_pool_shape("vgg", np.array([112, 112, 64])) is True
-    assert check_pool_shape(RIGHT_SHAPES) is True
+    assert check_pool_shape("vgg", [112, 112, 64])
+    assert check_pool_shape("vgg", np.array([112, 112, 64]))
+    assert check_pool_shape(RIGHT_SHAPES)
     assert capsys.readouterr().out.count("PASS Problem 1(e)") == 2 + len(RIGHT_SHAPES)
 
 
@@ -235,7 +235,7 @@ def test_pool_shape_fails_known_wrong_answers_with_their_hint(part, answer, mist
 
 
 def test_pool_shape_todo_and_bad_part(capsys):
-    assert check_pool_shape("alexnet", None) is False
+    assert not check_pool_shape("alexnet", None)
     assert capsys.readouterr().out.startswith("TODO Problem 1(e) alexnet")
     with pytest.raises(ValueError, match=r"part must be one of .*'alexnet'.*got 'e'"):
         check_pool_shape("e", (1, 1, 1))
@@ -364,21 +364,21 @@ def test_the_printed_check_gives_the_next_tier_when_the_same_mistake_repeats(cap
     def assign(*args):
         return loops_maxpool_backward(*args, assign=True)
 
-    assert check_maxpool_backward(assign) is False
+    assert not check_maxpool_backward(assign)
     first = capsys.readouterr().out
-    assert check_maxpool_backward(assign) is False
+    assert not check_maxpool_backward(assign)
     second = capsys.readouterr().out
     assert first.startswith("FAIL my_maxpool_backward: case 'overlapping windows K=3, S=1")
     [first_hint] = [line for line in first.splitlines() if line.startswith("  hint:")]
     [second_hint] = [line for line in second.splitlines() if line.startswith("  hint:")]
     assert first_hint != second_hint  # tier 2, not tier 1 again
-    assert check_maxpool_backward(loops_maxpool_backward) is True
+    assert check_maxpool_backward(loops_maxpool_backward)
     assert capsys.readouterr().out.startswith("PASS my_maxpool_backward: all ")
 
 
 def test_the_printed_checks_say_todo_for_the_stub(capsys):
     for check in (check_pool_output_size, check_maxpool_backward, check_avgpool_backward):
-        assert check(stub) is False
+        assert not check(stub)
     out = capsys.readouterr().out.splitlines()
     assert [line.split()[:2] for line in out] == [
         ["TODO", "my_pool_output_size:"], ["TODO", "my_maxpool_backward:"],

@@ -64,7 +64,7 @@ def test_problem_shapes_pass_right_answers_in_other_forms(part, answer):
 
 
 def test_problem_shapes_pass_every_right_answer_through_the_printed_check(capsys):
-    assert check_problem_shapes(RIGHT_SHAPES) is True
+    assert check_problem_shapes(RIGHT_SHAPES)
     out = capsys.readouterr().out.splitlines()
     assert len(out) == len(RIGHT_SHAPES) and all(line.startswith("PASS") for line in out)
 
@@ -93,7 +93,7 @@ def test_problem_shapes_fail_a_known_wrong_answer_with_its_hint(part, answer, mi
 def test_problem_shapes_say_todo_for_none_and_missing_parts(capsys):
     answers = dict(RIGHT_SHAPES, **{"one-to-one": None})
     del answers["parameters"]
-    assert check_problem_shapes(answers) is False
+    assert not check_problem_shapes(answers)
     out = capsys.readouterr().out
     assert "TODO RNN shapes one-to-one" in out and "TODO RNN shapes parameters" in out
 
@@ -482,15 +482,15 @@ def test_hidden_cases_load_and_right_answers_pass_them(exercise, student):
 
 def test_the_printed_check_gives_the_next_tier_when_the_same_mistake_repeats(capsys):
     old_state = rnn_exercises.with_slip(old_state=True)
-    assert check_vanilla_rnn(old_state) is False
+    assert not check_vanilla_rnn(old_state)
     first = capsys.readouterr().out
-    assert check_vanilla_rnn(old_state) is False
+    assert not check_vanilla_rnn(old_state)
     second = capsys.readouterr().out
     assert first.startswith("FAIL MyVanillaRNN: case 'one sequence (batch 1) of one step")
     [first_hint] = [line for line in first.splitlines() if line.startswith("  hint:")]
     [second_hint] = [line for line in second.splitlines() if line.startswith("  hint:")]
     assert first_hint != second_hint
-    assert check_vanilla_rnn(ColumnRNN) is True
+    assert check_vanilla_rnn(ColumnRNN)
     assert capsys.readouterr().out == "PASS MyVanillaRNN: all 6 cases match\n"
 
 
@@ -509,10 +509,10 @@ def test_the_printed_checks_say_todo_for_the_stub(capsys):
 
 
 def test_problem_shapes_check_one_part_at_a_time(capsys):
-    assert check_problem_shapes("parameters", 45) is False
+    assert not check_problem_shapes("parameters", 45)
     out = capsys.readouterr().out
     assert out.startswith("FAIL RNN shapes parameters") and "  hint: " in out
-    assert check_problem_shapes("hidden-states", (4, 6, 5)) is True
+    assert check_problem_shapes("hidden-states", (4, 6, 5))
 
 
 @pytest.mark.parametrize("exercise, answer, mistake", [

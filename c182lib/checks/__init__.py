@@ -6,7 +6,7 @@ Each notebook imports the check of its exercise and calls it on the student's an
 
     check_corr1d(my_corr1d)
 
-A check prints one verdict and returns True only for ``PASS``:
+A check prints one verdict and returns a `CheckResult`, true only for ``PASS``:
 
 - ``PASS``: every case matches the reference implementation in c182lib.
 - ``FAIL``: the first case that does not match and what differs (the shape, the entries with
@@ -34,10 +34,41 @@ from c182lib.exercises import EXERCISES, Exercise, Verdict
 _last_failure: dict[str, tuple[str | None, str | None, int]] = {}
 
 
+class CheckResult:
+    """What a check returns: true only for ``PASS`` (``if check_corr1d(f): ...``).
+
+    It equals the bool it stands for, and a notebook shows nothing for it: the verdict is
+    already printed, and a plain ``True``/``False`` as the value of the cell's last line would
+    appear under it as if it were part of the verdict.
+    """
+
+    __slots__ = ("passed",)
+
+    def __init__(self, passed: bool) -> None:
+        self.passed = bool(passed)
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, (bool, CheckResult)):
+            return self.passed == bool(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.passed)
+
+    def __repr__(self) -> str:
+        return repr(self.passed)
+
+    def _ipython_display_(self) -> None:
+        """IPython calls this instead of showing the repr: show nothing."""
+
+
 def run_check(exercise: Exercise, answer, part: str | None = None, *,
-              hint: int | None = None) -> bool:
+              hint: int | None = None) -> CheckResult:
     """Check ``answer`` to ``exercise`` (one ``part`` of a value exercise, or all of them),
-    print the verdict and return whether it is ``PASS``.
+    print the verdict and return whether it is ``PASS`` (a `CheckResult`).
 
     ``hint`` picks the tier of the hint; by default it is 1, and one more each time the same
     case fails with the same mistake in a row.
@@ -54,7 +85,7 @@ def run_check(exercise: Exercise, answer, part: str | None = None, *,
         if not chosen:
             raise ValueError(f"part must be one of {', '.join(repr(c.id) for c in cases)}; "
                              f"got {part!r}")
-        return _report(exercise, exercise.check(answer, chosen), hint)
+        return CheckResult(_report(exercise, exercise.check(answer, chosen), hint))
     if exercise.kind == "value" and isinstance(answer, dict):
         results = []
         for case in cases:  # every part, so the student sees all of them at once
@@ -63,8 +94,8 @@ def run_check(exercise: Exercise, answer, part: str | None = None, *,
                 results.append(False)
                 continue
             results.append(_report(exercise, exercise.check(answer[case.id], [case]), hint))
-        return all(results)
-    return _report(exercise, exercise.check(answer, cases), hint)
+        return CheckResult(all(results))
+    return CheckResult(_report(exercise, exercise.check(answer, cases), hint))
 
 
 def _report(exercise: Exercise, verdict: Verdict, hint: int | None) -> bool:
@@ -81,24 +112,24 @@ def _report(exercise: Exercise, verdict: Verdict, hint: int | None) -> bool:
     return False
 
 
-def _check_for(exercise: Exercise) -> Callable[..., bool]:
+def _check_for(exercise: Exercise) -> Callable[..., CheckResult]:
     parts = exercise.kind == "value" and len(exercise.public_cases()) > 1
     if parts:
-        def check(part_or_answers, answer=None, *, hint: int | None = None) -> bool:
+        def check(part_or_answers, answer=None, *, hint: int | None = None) -> CheckResult:
             if isinstance(part_or_answers, dict) and answer is None:
                 return run_check(exercise, part_or_answers, hint=hint)
             return run_check(exercise, answer, part_or_answers, hint=hint)
         usage = (f"``check_{name_of(exercise)}(part, answer)`` checks one part, "
                  f"``check_{name_of(exercise)}(answers)`` a dict of every part's answer")
     else:
-        def check(answer, *, hint: int | None = None) -> bool:
+        def check(answer, *, hint: int | None = None) -> CheckResult:
             return run_check(exercise, answer, hint=hint)
         usage = f"``check_{name_of(exercise)}({exercise.answer_name})``"
     check.__name__ = check.__qualname__ = f"check_{name_of(exercise)}"
     check.__doc__ = (f"Check {exercise.title} (exercise {exercise.id!r}): {usage}.\n\n"
                      f"Prints PASS, FAIL (where and what differs, and a hint) or TODO, and "
-                     f"returns True only for PASS; never raises on the answer. ``hint=2`` asks "
-                     f"for the second, more specific, tier of hint.")
+                     f"returns a CheckResult, true only for PASS; never raises on the answer. "
+                     f"``hint=2`` asks for the second, more specific, tier of hint.")
     return check
 
 
@@ -111,4 +142,4 @@ _CHECKS = {f"check_{name_of(exercise)}": _check_for(exercise)
            for exercise in EXERCISES.values() if exercise.kind != "written"}
 globals().update(_CHECKS)
 
-__all__ = ["run_check", *_CHECKS]
+__all__ = ["CheckResult", "run_check", *_CHECKS]
