@@ -9,6 +9,7 @@ in the worksheet), the way a student would write it, and then broken the way stu
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import nbformat
@@ -540,3 +541,14 @@ def test_an_attribute_never_set_is_named_after_the_json_round_trip():
     outcome = Outcome.from_json(RNN.run(NoState, case).to_json())
     verdict = RNN.judge(case, outcome)
     assert verdict.mistake == "attribute missing" and "never set" in verdict.text()
+
+
+def test_the_clip_cases_state_their_norms_truly():
+    stated = 0
+    for case in CLIP.public_cases():
+        match = re.search(r"norm (?:√\d+ ≈ )?(\d+(?:\.\d+)?)", case.description)
+        if match:
+            stated += 1
+            norm = np.sqrt(sum(np.sum(np.square(g)) for g in case.args[0]))
+            assert norm == pytest.approx(float(match.group(1)), abs=0.005), case.id
+    assert stated >= 4

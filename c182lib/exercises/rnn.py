@@ -228,7 +228,7 @@ def _clip_cases() -> list[Case]:
         case("above", "one array of norm 5 above max_norm=1: scaled by 1/5", [[3.0, -4.0]], 1.0),
         case("below", "one array of norm 0.5 below max_norm=1: returned unchanged",
              [[0.3, -0.4]], 1.0),
-        case("one-factor", "a matrix, a vector and a single number (global norm 13, "
+        case("one-factor", "a matrix, a vector and a single number (global norm √145 ≈ 12.04, "
              "max_norm=2): ONE factor for all",
              [[[1.0, -2.0, 2.0], [4.0, 0.0, -6.0]], [8.0, 0.0, -2.0], [4.0]], 2.0),
         case("dominant-entry", "one entry much larger than the others: the direction must not "
