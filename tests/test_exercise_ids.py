@@ -151,3 +151,61 @@ def test_a_check_leaves_only_its_verdict_under_the_cell(path):
             shown = [output.data.get("text/plain") for output in cell.outputs
                      if output.output_type == "execute_result"]
             assert "True" not in shown and "False" not in shown, (path.name, index)
+
+
+FORBIDDING = [exercise for exercise in EXERCISES.values() if exercise.forbidden]
+LIBRARY_MODULES = ["c182lib.conv", "c182lib.pool", "c182lib.batchnorm", "c182lib.rnn",
+                   "c182lib.shapes"]
+
+
+def library_object(name: str):
+    """(module name, object) of the c182lib function or class called ``name``."""
+    import importlib
+
+    for module_name in LIBRARY_MODULES:
+        module = importlib.import_module(module_name)
+        if hasattr(module, name):
+            return module_name, getattr(module, name)
+    raise LookupError(name)
+
+
+def test_every_exercise_that_asks_for_a_library_function_forbids_it():
+    asked = {exercise.id for exercise in FORBIDDING}
+    auto = {exercise.id for exercise in EXERCISES.values()
+            if exercise.kind in ("function", "class")} - {"05-sgd-step"}
+    assert auto <= asked, auto - asked
+    for exercise in FORBIDDING:
+        for name in exercise.forbidden:
+            library_object(name)  # every name is the library's
+
+
+@pytest.mark.parametrize("exercise", FORBIDDING, ids=lambda exercise: exercise.id)
+def test_an_answer_that_uses_the_library_function_it_asks_for_fails(exercise):
+    module_name, library = library_object(exercise.forbidden[0])
+    namespace: dict = {}
+    if exercise.kind == "class":
+        exec(f"from {module_name} import {library.__name__}\n"
+             f"class Sub({library.__name__}):\n    pass\n", namespace)
+        answers = [library, namespace["Sub"]]
+    else:
+        exec(f"import {module_name} as lib\nfrom {module_name} import {library.__name__}\n"
+             f"def by_name(*args, **kwargs):\n    return {library.__name__}(*args, **kwargs)\n"
+             f"def by_attribute(*args, **kwargs):\n"
+             f"    return (lambda: lib.{library.__name__}(*args, **kwargs))()\n", namespace)
+        answers = [library, namespace["by_name"], namespace["by_attribute"]]
+    for answer in answers:
+        verdict = exercise.check(answer)
+        assert verdict.status == "FAIL" and library.__name__ in verdict.text(), verdict.text()
+    assert exercise.check(exercise.solution), exercise.check(exercise.solution).text()
+
+
+def test_a_students_own_function_of_a_library_name_is_allowed():
+    namespace: dict = {}
+    exec("import numpy as np\n"
+         "def corr1d(x, w, stride=1, padding=0):\n"
+         "    x = np.concatenate([np.zeros(padding), x, np.zeros(padding)])\n"
+         "    n_out = (len(x) - len(w)) // stride + 1\n"
+         "    return np.array([w @ x[o * stride:o * stride + len(w)] for o in range(n_out)])\n"
+         "def my_corr1d(x, w, stride=1, padding=0):\n"
+         "    return corr1d(x, w, stride, padding)\n", namespace)
+    assert EXERCISES["01-corr1d"].check(namespace["my_corr1d"])

@@ -243,7 +243,7 @@ def test_a_write_into_an_argument_fails_naming_it(argument):
 def test_hidden_cases_load_and_right_answers_pass_them():
     cases = load_hidden_cases(EXERCISE.id, HIDDEN)
     assert len(cases) >= 5 and all(case.id.startswith("h-") for case in cases)
-    for student in (EXERCISE.reference, per_channel_backward, through_rows, in_float32):
+    for student in (EXERCISE.solution, per_channel_backward, through_rows, in_float32):
         verdict = EXERCISE.check(student, cases)
         assert verdict, verdict.text()
 

@@ -352,7 +352,7 @@ def test_a_write_into_an_argument_fails_naming_it(exercise, student, argument):
 def test_hidden_cases_load_and_right_answers_pass_them(exercise, student):
     cases = load_hidden_cases(exercise.id, HIDDEN)
     assert len(cases) >= 5 and all(case.id.startswith("h-") for case in cases)
-    assert exercise.check(exercise.reference, cases)
+    assert exercise.check(exercise.solution, cases)
     assert exercise.check(student, cases)
 
 

@@ -143,6 +143,14 @@ def test_a_deleted_stamp_is_graded_by_name_and_a_missing_answer_scores_zero(tmp_
     assert {r.verdict.status for r in dims.cases if not r.verdict} == {"TODO"}
 
 
+def test_an_answer_that_is_the_library_function_scores_zero(tmp_path):
+    row = grade_one(corr1d_notebook(tmp_path / "01.ipynb",
+                                    "from c182lib.conv import corr1d\nmy_corr1d = corr1d"))
+    corr1d = row.exercises["01-corr1d"]
+    assert corr1d.status == "graded" and corr1d.score == 0
+    assert "library's `corr1d`" in corr1d.cases[0].verdict.summary
+
+
 def test_a_grading_cell_that_fails_says_why(tmp_path):
     shadow = "import sys\nsys.modules['c182lib.exercises.harness'] = None"
     row = grade_one(corr1d_notebook(tmp_path / "01.ipynb", CORR1D_RIGHT, shadow))

@@ -78,8 +78,9 @@ class Outcome:
 
     ``status`` is one of ``"returned"`` (``value`` holds the result as plain data),
     ``"todo"`` (``NotImplementedError``), ``"raised"`` (``error`` names the exception and the
-    student's line), ``"timeout"``, ``"exited"`` (``sys.exit``) or ``"missing"`` (the grader
-    found no answer of that name). ``mutated`` names the arguments the answer wrote into;
+    student's line), ``"timeout"``, ``"exited"`` (``sys.exit``), ``"library"`` (the answer uses
+    the library function it is asked to write; ``error`` names it) or ``"missing"`` (the
+    grader found no answer of that name). ``mutated`` names the arguments the answer wrote into;
     ``output`` is what it printed (cut at `MAX_OUTPUT_CHARS`).
     """
 
@@ -405,6 +406,8 @@ def _student_line(err: BaseException) -> str:
     return f"line {frame.lineno}: {frame.line}" if frame.line else f"line {frame.lineno}"
 
 
+_LIBRARY_MODULES = {f"c182lib.{name}" for name in ("conv", "pool", "batchnorm", "rnn", "shapes",
+                                                    "gradcheck")}
 _LIBRARY_DIRS = (Path(__file__).resolve().parents[1], Path(np.__file__).resolve().parent,
                  Path(contextlib.__file__).resolve().parent)
 
@@ -418,6 +421,51 @@ def _is_library_file(filename: str) -> bool:
     path = Path(filename).resolve()
     return ("site-packages" in path.parts and "c182lib" not in path.parts) or any(
         path.is_relative_to(folder) for folder in _LIBRARY_DIRS)
+
+
+def _code_objects(answer) -> Iterator[tuple[object, dict]]:
+    """Each code object of ``answer``'s own source (a function's, nested ones included; a
+    class's methods and properties), with the globals it runs in."""
+    functions = [answer] if inspect.isfunction(answer) else []
+    if inspect.isclass(answer):
+        for member in vars(answer).values():
+            member = getattr(member, "__func__", member)  # staticmethod, classmethod
+            if isinstance(member, property):
+                functions += [f for f in (member.fget, member.fset, member.fdel) if f]
+            elif inspect.isfunction(member):
+                functions.append(member)
+    for function in functions:
+        pending = [function.__code__]
+        while pending:
+            code = pending.pop()
+            yield code, function.__globals__
+            pending += [c for c in code.co_consts if inspect.iscode(c)]
+
+
+def _from_library(value) -> bool:
+    return getattr(value, "__module__", None) in _LIBRARY_MODULES
+
+
+def library_use(answer, names: Sequence[str]) -> str | None:
+    """The first of ``names`` (c182lib functions or classes an exercise asks the student to
+    write) that ``answer`` is, derives from, or calls; None if it uses none of them.
+
+    A name in the answer's code counts when it refers to the library's object, or is read as
+    an attribute (``conv.corr1d``); a student's own function of the same name does not.
+    """
+    if not names:
+        return None
+    if _from_library(answer) and getattr(answer, "__name__", None) in names:
+        return answer.__name__
+    if inspect.isclass(answer):
+        for base in answer.__mro__[1:]:
+            if _from_library(base) and base.__name__ in names:
+                return base.__name__
+    for code, namespace in _code_objects(answer):
+        for name in code.co_names:
+            if name in names and (name not in namespace or _from_library(namespace[name])):
+                return name
+    return None
 
 
 def run_call(call: Callable[..., object], case: Case, arg_names: Sequence[str],
@@ -664,6 +712,9 @@ class Exercise:
         and benchmarks; by default the reference, for a function exercise.
     question : str
         What a written exercise asks, in one line.
+    forbidden : tuple of str
+        Names of the library functions or classes the exercise asks the student to write: an
+        answer that is one, derives from one or calls one fails (`library_use`).
     """
 
     id: str
@@ -682,6 +733,7 @@ class Exercise:
     arg_names: tuple[str, ...] = ()
     solution: object = None
     question: str = ""
+    forbidden: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -708,6 +760,12 @@ class Exercise:
 
     def run(self, answer, case: Case, time_limit: float = DEFAULT_TIME_LIMIT) -> Outcome:
         """Run ``answer`` on ``case`` (see `run_call`): never raises."""
+        try:
+            used = library_use(answer, self.forbidden)
+        except Exception:  # an answer whose code cannot be read is judged by its results
+            used = None
+        if used:
+            return Outcome("library", error=used, time_limit=time_limit)
         return run_call(lambda *args, **kwargs: self.drive(answer, *args, **kwargs), case,
                         self.arg_names, time_limit)
 
@@ -730,7 +788,7 @@ class Exercise:
         if problem is None:
             return Verdict(PASS, f"{PASS} {name}")
         mistake = self._mistake(case, outcome, passed)
-        if self.kind == "value":
+        if self.kind == "value" or outcome.status == "library":  # not about one case
             summary = f"{FAIL} {name}\n  {problem}"
         else:
             summary = f"{FAIL} {name}: case '{case.description}'\n  {problem}"
@@ -748,6 +806,9 @@ class Exercise:
             return f"raised {outcome.error}"
         if outcome.status == "missing":
             return f"no answer found ({outcome.error})"
+        if outcome.status == "library":
+            return (f"it uses the library's `{outcome.error}`, which is what this exercise asks "
+                    f"you to write: write it from the formula instead")
         if outcome.status != "returned":
             return f"the run ended unexpectedly ({outcome.status})"
         if outcome.mutated:

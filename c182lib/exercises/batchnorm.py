@@ -208,11 +208,21 @@ _UNBIASED_HINTS = (
     "BatchNorm uses the biased variance, the mean of the squared deviations (divide by N*H*W, "
     "np.var's default ddof=0), not the unbiased ddof=1.")
 
+def _spatial_solution(dout, x, gamma, eps=1e-5):
+    """The notebook's way: channels last, one row per (image, position), fully connected
+    BatchNorm's backward, and back."""
+    n, c, h, w = x.shape
+    _, cache = batchnorm_forward(x.transpose(0, 2, 3, 1).reshape(-1, c), gamma, np.zeros(c), eps)
+    dx_rows, dgamma, dbeta = batchnorm_backward(dout.transpose(0, 2, 3, 1).reshape(-1, c), cache)
+    return dx_rows.reshape(n, h, w, c).transpose(0, 3, 1, 2), dgamma, dbeta
+
+
 SPATIAL_BATCHNORM_BACKWARD = Exercise(
     id="08-spatial-batchnorm-backward", title="my_spatial_batchnorm_backward", kind="function",
     answer_name="my_spatial_batchnorm_backward", points=4,
     reference=spatial_batchnorm_backward_reference, cases=_cases, labels=LABELS,
-    arg_names=("dout", "x", "gamma"),
+    arg_names=("dout", "x", "gamma"), forbidden=("spatial_batchnorm_backward",),
+    solution=_spatial_solution,
     mistakes=(
         Mistake("not the three gradients", (
             "the function returns something other than the three gradients.",

@@ -129,9 +129,16 @@ def _index_past_end(case: Case, outcome: Outcome) -> bool:
     return outcome.status == "raised" and outcome.error.startswith("IndexError")
 
 
+def _corr1d_solution(x, w, stride=1, padding=0):
+    x_padded = np.concatenate([np.zeros(padding), x, np.zeros(padding)])
+    n_out = (len(x_padded) - len(w)) // stride + 1
+    return np.array([w @ x_padded[o * stride:o * stride + len(w)] for o in range(n_out)])
+
+
 CORR1D = Exercise(
     id="01-corr1d", title="my_corr1d", kind="function", answer_name="my_corr1d", points=4,
     reference=corr1d, cases=_corr1d_cases, arg_names=("x", "w"),
+    solution=_corr1d_solution, forbidden=("corr1d", "corr2d", "conv2d_forward"),
     mistakes=(
         Mistake("flipped filter", (
             "your outputs are those of the filter read back to front.",
@@ -387,9 +394,14 @@ def _size_stride_ignored(case):
     return None if case.kwargs["stride"] == 1 else n + 2 * p - d * (k - 1)
 
 
+def _output_size_solution(n, k, stride=1, padding=0, dilation=1):
+    return (n + 2 * padding - dilation * (k - 1) - 1) // stride + 1
+
+
 OUTPUT_SIZE = Exercise(
     id="02-output-size", title="my_output_size", kind="function", answer_name="my_output_size",
     points=2, reference=conv_output_size, cases=_output_size_cases, arg_names=("n", "k"),
+    solution=_output_size_solution, forbidden=("conv_output_size", "conv_output_shape"),
     mistakes=(
         Mistake("worksheet erratum", (
             "two windows short, even with stride 1, no padding and no dilation.",
@@ -502,10 +514,19 @@ def _matrix_shape_wrong(case: Case, outcome: Outcome) -> bool:
             and np.shape(outcome.value) != expected)
 
 
+def _conv_matrix_solution(n, w, stride=1, padding=0):
+    n_padded = n + 2 * padding
+    matrix = np.zeros(((n_padded - len(w)) // stride + 1, n_padded))
+    for o in range(len(matrix)):
+        matrix[o, o * stride:o * stride + len(w)] = w
+    return matrix
+
+
 CONV_MATRIX_1D = Exercise(
     id="03-conv-matrix-1d", title="my_conv_matrix_1d", kind="function",
     answer_name="my_conv_matrix_1d", points=3, reference=conv_matrix_reference,
     cases=_conv_matrix_cases, arg_names=("n", "w"),
+    solution=_conv_matrix_solution, forbidden=("conv_matrix_1d", "conv_matrix_2d"),
     mistakes=(
         Mistake("flipped filter", (
             "each row holds the filter read back to front.",

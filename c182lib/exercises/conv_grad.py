@@ -124,10 +124,16 @@ def _not_a_pair(case: Case, outcome: Outcome) -> bool:
             and not (isinstance(value, (tuple, list)) and len(value) == 2))
 
 
+def _corr1d_backward_solution(dy, x, w):
+    dx = corr1d(np.pad(dy, len(w) - 1), w[::-1])  # the full convolution of dy with w
+    return dx, corr1d(x, dy)
+
+
 CORR1D_BACKWARD = Exercise(
     id="04-corr1d-backward", title="my_corr1d_backward", kind="function",
     answer_name="my_corr1d_backward", points=4, reference=corr1d_backward,
     cases=_corr1d_backward_cases, arg_names=("dy", "x", "w"), labels=("dx", "dw"),
+    solution=_corr1d_backward_solution, forbidden=("corr1d_backward", "conv2d_backward"),
     mistakes=(
         Mistake("dx filter not flipped", (
             "dx is off: the filter meets dy in the wrong orientation.",
@@ -292,10 +298,17 @@ def _kernel_shape_wrong(case: Case, outcome: Outcome) -> bool:
             and np.shape(outcome.value) != kernel_shape(X.shape, dY.shape))
 
 
+def _kernel_gradient_solution(X, dY):
+    k_rows, k_cols = X.shape[0] - dY.shape[0] + 1, X.shape[1] - dY.shape[1] + 1
+    return np.array([[np.sum(dY * X[h:h + dY.shape[0], ell:ell + dY.shape[1]])
+                      for ell in range(k_cols)] for h in range(k_rows)])
+
+
 KERNEL_GRADIENT = Exercise(
     id="05-kernel-gradient", title="my_kernel_gradient", kind="function",
     answer_name="my_kernel_gradient", points=4, reference=kernel_gradient_reference,
-    cases=_kernel_gradient_cases, arg_names=("X", "dY"),
+    cases=_kernel_gradient_cases, arg_names=("X", "dY"), forbidden=("conv2d_backward",),
+    solution=_kernel_gradient_solution,
     mistakes=(
         Mistake("one position", (
             "dw holds the contribution of one output position only, but every weight is used "

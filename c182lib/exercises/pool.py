@@ -96,10 +96,16 @@ def _size_padding_ignored(case):
     return None if case.kwargs["padding"] == 0 else _size_formula(math.floor, pads=0)(case)
 
 
+def _pool_output_size_solution(n, K, S, padding=0):
+    return (n + 2 * padding - K) // S + 1
+
+
 POOL_OUTPUT_SIZE = Exercise(
     id="06-pool-output-size", title="my_pool_output_size", kind="function",
     answer_name="my_pool_output_size", points=2, reference=pool_output_size,
     cases=_output_size_cases, arg_names=("n", "K", "S"),
+    solution=_pool_output_size_solution,
+    forbidden=("pool_output_size", "conv_output_size", "window_geometry"),
     mistakes=(
         Mistake("rounded up", (
             "one window too many where the stride does not tile: a window that sticks out "
@@ -401,10 +407,20 @@ def _replay(mistake: Callable, **options) -> Callable[[Case], object]:
     return lambda case: mistake(*case.args, **options)
 
 
+def _maxpool_backward_solution(dout, x, K, S):
+    dx = np.zeros_like(x, dtype=float)
+    for i, j in np.ndindex(*np.shape(dout)):
+        window = x[i * S:i * S + K, j * S:j * S + K]
+        r, c = np.unravel_index(np.argmax(window), window.shape)
+        dx[i * S + r, j * S + c] += dout[i, j]
+    return dx
+
+
 MAXPOOL_BACKWARD = Exercise(
     id="07-maxpool-backward", title="my_maxpool_backward", kind="function",
     answer_name="my_maxpool_backward", points=4, reference=maxpool_backward_reference,
-    cases=_maxpool_cases, arg_names=("dout", "x", "K", "S"),
+    cases=_maxpool_cases, arg_names=("dout", "x", "K", "S"), forbidden=("maxpool2d_backward",),
+    solution=_maxpool_backward_solution,
     mistakes=(
         Mistake("overwritten instead of added",
                 _overwrite_hints("be the maximum of several windows"),
@@ -490,10 +506,18 @@ def _spread_with(divisor_of: Callable[[int], int],
     return wrong
 
 
+def _avgpool_backward_solution(dout, x, K, S):
+    dx = np.zeros_like(x, dtype=float)
+    for i, j in np.ndindex(*np.shape(dout)):
+        dx[i * S:i * S + K, j * S:j * S + K] += dout[i, j] / (K * K)
+    return dx
+
+
 AVGPOOL_BACKWARD = Exercise(
     id="07-avgpool-backward", title="my_avgpool_backward", kind="function",
     answer_name="my_avgpool_backward", points=3, reference=avgpool_backward_reference,
-    cases=_avgpool_cases, arg_names=("dout", "x", "K", "S"),
+    cases=_avgpool_cases, arg_names=("dout", "x", "K", "S"), forbidden=("avgpool2d_backward",),
+    solution=_avgpool_backward_solution,
     mistakes=(
         Mistake("overwritten instead of added", _overwrite_hints("lie in several windows"),
                 wrong=_spread_with(lambda k: k * k, accumulate=False)),

@@ -295,10 +295,17 @@ def _clip_not_a_list(case: Case, outcome: Outcome) -> bool:
     return _is_pair(outcome) and not isinstance(outcome.value[0], (tuple, list))
 
 
+def _clip_solution(grads, max_norm):
+    total_norm = np.sqrt(sum(np.sum(np.square(g)) for g in grads))
+    scale = min(1.0, max_norm / total_norm) if total_norm > 0 else 1.0
+    return [np.asarray(g) * scale for g in grads], total_norm
+
+
 CLIP_GRAD_NORM = Exercise(
     id="10-clip-grad-norm", title="my_clip_grad_norm", kind="function",
     answer_name="my_clip_grad_norm", points=3, reference=clip_grad_norm, cases=_clip_cases,
     labels=("clipped", "total_norm"), rtol=CLIP_RTOL, arg_names=("grads", "max_norm"),
+    solution=_clip_solution, forbidden=("clip_grad_norm", "clipped_norm"),
     mistakes=(
         Mistake("not a pair", (
             "the result is not the pair the function returns: the clipped arrays and a norm.",
@@ -546,7 +553,7 @@ VANILLA_RNN = Exercise(
     points=5, reference=lambda *args: drive_rnn(VanillaRNN, *args),
     cases=_rnn_cases, drive=drive_rnn, labels=RNN_LABELS,
     arg_names=("input_size", "hidden_size", "output_size", "weights", "inputs"),
-    solution=StepRNN,
+    solution=StepRNN, forbidden=("VanillaRNN", "rnn_step_forward", "rnn_forward"),
     mistakes=(
         Mistake("attribute missing", (
             "an attribute the network needs is not there after construction: was the "
@@ -729,11 +736,18 @@ def _shapes_mismatch(case: Case, outcome: Outcome) -> bool:
     return outcome.status == "raised" and outcome.error.startswith("ValueError")
 
 
+def _step_backward_solution(dh, cache):
+    x, h_prev, W_xh, W_hh, h = cache
+    da = dh * (1 - h**2)
+    return da @ W_xh, da @ W_hh, da.T @ x, da.T @ h_prev, da.sum(axis=0)
+
+
 RNN_STEP_BACKWARD = Exercise(
     id="11-rnn-step-backward", title="my_rnn_step_backward", kind="function",
     answer_name="my_rnn_step_backward", points=4, reference=step_backward_reference,
     cases=_step_backward_cases, drive=_drive_step_backward, labels=STEP_LABELS,
-    arg_names=("dh", "cache"),
+    arg_names=("dh", "cache"), forbidden=("rnn_step_backward", "rnn_backward"),
+    solution=_step_backward_solution,
     mistakes=(
         Mistake("order swapped", (
             "the five gradients are right, but returned in another order.",
