@@ -354,3 +354,10 @@ def test_a_value_exercise_checks_one_part_or_a_dict_of_them(capsys):
     assert [line.split()[0] for line in out[1:]] == ["TODO"] * 4
     assert not run_check(dims, None, "ii")
     assert capsys.readouterr().out.startswith("TODO")
+
+
+def test_a_difference_beyond_six_digits_is_shown_with_enough_digits():
+    text = describe_difference(np.array([1.0000001, 2.0]), np.array([1.0, 2.0]), rtol=1e-9)
+    assert "got 1.0000001, expected 1" in text
+    assert "got 1, expected 2" in describe_difference(np.int64(1), 2)
+    assert "largest relative error 1" in describe_difference(np.array([4.0]), np.array([2.0]))

@@ -552,3 +552,11 @@ def test_the_clip_cases_state_their_norms_truly():
             norm = np.sqrt(sum(np.sum(np.square(g)) for g in case.args[0]))
             assert norm == pytest.approx(float(match.group(1)), abs=0.005), case.id
     assert stated >= 4
+
+
+def test_a_class_without_reset_state_is_told_so():
+    verdict = EXERCISES["11-vanilla-rnn"].check(type("MyVanillaRNN", (), {
+        name: value for name, value in vars(rnn_exercises.StepRNN).items()
+        if name not in ("reset_state", "__dict__", "__weakref__")}))
+    assert verdict.status == "FAIL" and verdict.mistake == "method missing", verdict.text()
+    assert "reset_state" in verdict.text()

@@ -401,7 +401,7 @@ def _student_line(err: BaseException) -> str:
               if not _is_library_file(frame.filename)]
     if not frames:
         return ("in the call itself, before any line of the answer ran: check its parameters "
-                "(for a class, its __init__)")
+                "(for a class: its __init__, and that it has every method the exercise calls)")
     frame = frames[-1]
     return f"line {frame.lineno}: {frame.line}" if frame.line else f"line {frame.lineno}"
 
@@ -512,10 +512,23 @@ def _items(count: int) -> str:
     return f"{count} item" if count == 1 else f"{count} items"
 
 
-def _fmt(value) -> str:
+def _fmt(value, digits: int = 6) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
     if isinstance(value, (float, np.floating)):
-        return f"{value:.6g}"
+        return f"{float(value):.{digits}g}"
     return repr(value)
+
+
+def _fmt_pair(got, expected) -> tuple[str, str]:
+    """``got`` and ``expected`` as text, with as many digits as it takes to tell them apart."""
+    for digits in (6, 10, 17):
+        pair = _fmt(got, digits), _fmt(expected, digits)
+        if pair[0] != pair[1]:
+            break
+    return pair
 
 
 def _kind(value) -> str:
@@ -585,16 +598,19 @@ def describe_difference(got, expected, label: str = "output", rtol: float = 1e-6
                  f"for {got.dtype} rounding, rtol {rtol:g}: this is more than rounding)"
                  if got.dtype in (np.float32, np.complex64) else "")
     if expected.ndim == 0:
-        return f"{label}: got {_fmt(got.item())}, expected {_fmt(expected.item())}{precision}"
+        shown, wanted = _fmt_pair(got.item(), expected.item())
+        return f"{label}: got {shown}, expected {wanted}{precision}"
     wrong = np.argwhere(~close)
     lines = [f"{label}: {len(wrong)} of {expected.size} entries differ"]
     for index in wrong[:MAX_LISTED_ENTRIES]:
         at = tuple(int(i) for i in index)
-        lines.append(f"    at {at}: got {_fmt(got[at])}, expected {_fmt(expected[at])}")
+        shown, wanted = _fmt_pair(got[at], expected[at])
+        lines.append(f"    at {at}: got {shown}, expected {wanted}")
     if len(wrong) > MAX_LISTED_ENTRIES:
         lines.append(f"    ... and {len(wrong) - MAX_LISTED_ENTRIES} more")
     with np.errstate(all="ignore"):
-        error = np.abs(got - expected) / np.maximum(np.abs(got) + np.abs(expected), 1e-300)
+        size = np.abs(expected)
+        error = np.abs(got - expected) / np.where(size > 0, size, 1.0)  # 0 expected: absolute
     lines.append(f"    largest relative error {np.nanmax(error):.3g}{precision}")
     return "\n".join(lines)
 
@@ -813,9 +829,11 @@ class Exercise:
             return f"the run ended unexpectedly ({outcome.status})"
         if outcome.mutated:
             names = ", ".join(f"`{name}`" for name in outcome.mutated)
+            first = outcome.mutated[0]
+            example = f" (e.g. `{first} = {first}.copy()` first)" if first.isidentifier() else ""
             return (f"the answer wrote into its argument{'s' if len(outcome.mutated) > 1 else ''}"
-                    f" {names}: compute a new array (e.g. `x = x.copy()` first), leave what "
-                    f"you are given unchanged")
+                    f" {names}: compute a new array{example}, leave what you are given "
+                    f"unchanged")
         expected = self.expected(case)
         if self.kind == "value":
             return describe_wrong_value(outcome.value, expected, self.rtol)
@@ -893,8 +911,8 @@ def _first_lines(text: str, lines: int = 12, width: int = 160) -> str:
     """The start of what an answer printed, as a verdict shows it: a few short lines."""
     kept = [line if len(line) <= width else line[:width] + " ..."
             for line in text.splitlines()[:lines]]
-    if len(text.splitlines()) > lines or len(text) >= MAX_OUTPUT_CHARS:
-        kept.append("... (more not shown)")
+    if len(text.splitlines()) > lines:  # a cut at MAX_OUTPUT_CHARS ends with its own note
+        kept.append(f"... ({len(text.splitlines()) - lines} more lines not shown)")
     return "\n".join(kept)
 
 

@@ -516,6 +516,11 @@ def _weight_transposed(case: Case, outcome: Outcome) -> bool:
     return any(got == want[::-1] != want for got, want in zip(shapes[:3], right, strict=True))
 
 
+def _method_missing(case: Case, outcome: Outcome) -> bool:
+    return outcome.status == "raised" and outcome.error.startswith("AttributeError") and any(
+        f"has no attribute '{method}'" in outcome.error for method in ("forward", "reset_state"))
+
+
 def _attribute_missing(case: Case, outcome: Outcome) -> bool:
     """An attribute not there, or no constructor at all (``___init___``: then ``object()``
     refuses the arguments)."""
@@ -555,6 +560,11 @@ VANILLA_RNN = Exercise(
     arg_names=("input_size", "hidden_size", "output_size", "weights", "inputs"),
     solution=StepRNN, forbidden=("VanillaRNN", "rnn_step_forward", "rnn_forward"),
     mistakes=(
+        Mistake("method missing", (
+            "the class has no method the check calls: `forward(x)` for each step and "
+            "`reset_state()` before each new sequence.",
+            "define both inside the class, spelled exactly so, each with `self` as its first "
+            "parameter."), fits=_method_missing),
         Mistake("attribute missing", (
             "an attribute the network needs is not there after construction: was the "
             "constructor run at all?",
