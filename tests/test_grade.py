@@ -134,6 +134,10 @@ def test_a_deleted_stamp_is_graded_by_name_and_a_missing_answer_scores_zero(tmp_
     corr1d = row.exercises["01-corr1d"]
     assert corr1d.status == "graded" and "no cell is stamped" in corr1d.note
     assert corr1d.score == corr1d.max_score
+    grade.write_csv([row], tmp_path / "grades.csv")
+    with open(tmp_path / "grades.csv", encoding="utf-8") as file:
+        problems = next(csv.DictReader(file))["problems"]
+    assert "01-corr1d: no cell is stamped" in problems  # the CSV says what the table says
     assert row.max_score == full_points("01", "02", "03")
     matrix = row.exercises["03-conv-matrix-1d"]
     assert matrix.score == 0 and "not defined" in matrix.cases[0].verdict.summary

@@ -379,20 +379,22 @@ def table(rows: list[SubmissionResult]) -> str:
     """The readable report: per submission, its total and one line per exercise."""
     lines = []
     for row in rows:
-        lines.append(f"{row.name}: {row.score:g} / {row.max_score:g}")
+        by_hand = sum(r.exercise.points for r in row.exercises.values() if r.status == "manual")
+        lines.append(f"{row.name}: {row.score:g} / {row.max_score:g}"
+                     + (f" (and {by_hand:g} points graded by hand)" if by_hand else ""))
         for problem in row.problems:
             lines.append(f"  ! {problem}")
         width = max((len(i) for i in row.exercises), default=0)
         for exercise_id, result in row.exercises.items():
             score = ("manual" if result.status == "manual"
-                     else f"{result.score:g}/{result.max_score:g}")
-            lines.append(f"  {exercise_id:<{width}}  {score:>9}  {result.summary()}")
+                     else f"{result.score:.4g}/{result.max_score:g}")
+            lines.append(f"  {exercise_id:<{width}}  {score:>10}  {result.summary()}")
     return "\n".join(lines)
 
 
 def write_csv(rows: list[SubmissionResult], path: Path) -> None:
     """One row per submission, one column per exercise (its score, or "manual"), the total,
-    the maximum and the problems."""
+    the maximum, and the problems (the submission's, then each exercise's note)."""
     columns = [i for i in EXERCISES if any(i in row.exercises for row in rows)]
     with open(path, "w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
@@ -403,8 +405,10 @@ def write_csv(rows: list[SubmissionResult], path: Path) -> None:
                 result = row.exercises.get(exercise_id)
                 cells.append("" if result is None else "manual" if result.status == "manual"
                              else f"{result.score:g}")
+            notes = [f"{i}: {r.note}" for i, r in row.exercises.items()
+                     if r.note and r.status in ("graded", "not run")]
             writer.writerow([row.name, *cells, f"{row.score:g}", f"{row.max_score:g}",
-                             "; ".join(row.problems)])
+                             "; ".join(row.problems + notes)])
 
 
 def write_written(rows: list[SubmissionResult], path: Path) -> None:
