@@ -631,7 +631,7 @@ def conv2d_forward(x, w, b, stride=1, padding=0, dilation=1) -> tuple[np.ndarray
     x_work, w_work, b_work = in_common_dtype(x, w, b)
     cols = im2col(x_work, w.shape[2:], stride, padding, dilation)   # (N, C*KH*KW, H_out*W_out)
     out = w_work.reshape(w.shape[0], cols.shape[1]) @ cols
-    out += b_work[:, None]
+    out += b_work[:, None]  # in place: a second output-sized array would cost as much as the add
     out = out.reshape(x.shape[0], w.shape[0], *out_hw)
     return out, Conv2dCache(x, w, b, stride, padding, dilation, cols)
 
