@@ -39,6 +39,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from ._validate import (
     as_bool,
@@ -132,7 +133,7 @@ def _check_conv2d(x, w, b, stride, padding, dilation):
     causes = {"padding": padding, "stride": stride, "x.shape": x.shape, "w.shape": w.shape}
     check_size("an output", (n, f, *out_hw), **causes)
     check_size("a padded input", (n, c, h + 2 * padding[0], width + 2 * padding[1]), **causes)
-    check_size("the im2col columns", (c * kh * kw, n * out_hw[0] * out_hw[1]), **causes)
+    check_size("the im2col columns", (n, c * kh * kw, out_hw[0] * out_hw[1]), **causes)
     return x, w, b, stride, padding, dilation, out_hw
 
 
@@ -424,27 +425,26 @@ def _check_columns(name: str, x_shape, kernel_size, stride, padding, dilation):
     (n, c, h, w), (kh, kw), (ph, pw) = x_shape, kernel_hw, padding
     causes = {"kernel_size": kernel_hw, "padding": padding, name: x_shape}
     check_size("a padded input", (n, c, h + 2 * ph, w + 2 * pw), **causes)
-    check_size("columns", (c * kh * kw, n * out_hw[0] * out_hw[1]), **causes)
+    check_size("columns", (n, c * kh * kw, out_hw[0] * out_hw[1]), **causes)
     return kernel_hw, stride, padding, dilation, out_hw
 
 
 def im2col(x, kernel_size, stride=1, padding=0, dilation=1) -> np.ndarray:
-    """Unroll every receptive field of a batch into one column of a matrix.
+    """Unroll every receptive field of every image into one column of that image's matrix.
 
-    Column ``(n, oh, ow)`` holds the ``C*KH*KW`` input values that output position
-    ``(oh, ow)`` of image ``n`` sees, so a convolution becomes one matrix product (this is
-    `conv2d_forward`)::
+    Column ``(oh, ow)`` of ``cols[n]`` holds the ``C*KH*KW`` input values that output position
+    ``(oh, ow)`` of image ``n`` sees, so a convolution becomes one matrix product per image,
+    all of them in one call (this is `conv2d_forward`)::
 
-        out = w.reshape(F, C*KH*KW) @ im2col(x, (KH, KW), ...) + b[:, None]   # (F, N*H_out*W_out)
+        out = w.reshape(F, C*KH*KW) @ im2col(x, (KH, KW), ...) + b[:, None]  # (N, F, H_out*W_out)
 
     Layout, exactly::
 
-        cols[(c*KH + i)*KW + j, (n*H_out + oh)*W_out + ow]
-            = x_padded[n, c, oh*SH + i*DH, ow*SW + j*DW]
+        cols[n, (c*KH + i)*KW + j, oh*W_out + ow] = x_padded[n, c, oh*SH + i*DH, ow*SW + j*DW]
 
-    Rows follow ``w.reshape(F, -1)``'s column order ``(c, i, j)``; columns are ``(n, oh, ow)``
-    in row-major order. The matrix is filled one kernel tap ``(i, j)`` at a time: tap
-    ``(i, j)`` of every window of every image is one strided slice of the padded input.
+    Rows follow ``w.reshape(F, -1)``'s column order ``(c, i, j)``; columns are ``(oh, ow)`` in
+    row-major order. Every window of the padded input is first a view (no copy), from which
+    the strided windows and the dilated taps are picked, then copied once into this layout.
 
     Parameters
     ----------
@@ -456,7 +456,7 @@ def im2col(x, kernel_size, stride=1, padding=0, dilation=1) -> np.ndarray:
 
     Returns
     -------
-    cols : ndarray, shape (C*KH*KW, N*H_out*W_out)
+    cols : ndarray, shape (N, C*KH*KW, H_out*W_out)
         Same dtype as ``x`` (float64 for integer ``x``).
 
     See Also
@@ -468,12 +468,10 @@ def im2col(x, kernel_size, stride=1, padding=0, dilation=1) -> np.ndarray:
         "x.shape", x.shape, kernel_size, stride, padding, dilation)
     n, c = x.shape[:2]
     x_padded = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-    cols = np.empty((c, kh, kw, n, h_out, w_out), dtype=x.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            taps = x_padded[:, :, _tap_window(i * dh, sh, h_out), _tap_window(j * dw, sw, w_out)]
-            cols[:, i, j] = taps.transpose(1, 0, 2, 3)                 # (C, N, H_out, W_out)
-    return cols.reshape(c * kh * kw, n * h_out * w_out)
+    span = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)                  # cells a dilated window covers
+    windows = sliding_window_view(x_padded, span, axis=(2, 3))     # every window, stride 1
+    windows = windows[:, :, ::sh, ::sw, ::dh, ::dw]                # (N, C, H_out, W_out, KH, KW)
+    return windows.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, h_out * w_out)
 
 
 def col2im(cols, x_shape, kernel_size, stride=1, padding=0, dilation=1) -> np.ndarray:
@@ -486,7 +484,7 @@ def col2im(cols, x_shape, kernel_size, stride=1, padding=0, dilation=1) -> np.nd
 
     Parameters
     ----------
-    cols : array_like, shape (C*KH*KW, N*H_out*W_out)
+    cols : array_like, shape (N, C*KH*KW, H_out*W_out)
         Layout as returned by `im2col`.
     x_shape : tuple of 4 ints
         ``(N, C, H, W)``, the shape of the image batch to rebuild.
@@ -497,10 +495,10 @@ def col2im(cols, x_shape, kernel_size, stride=1, padding=0, dilation=1) -> np.nd
     Returns
     -------
     x : ndarray, shape x_shape
-        ``x[n, c, r, q] = sum of cols[(c, i, j), (n, oh, ow)]`` over every ``(i, j, oh, ow)``
+        ``x[n, c, r, q] = sum of cols[n, (c, i, j), (oh, ow)]`` over every ``(i, j, oh, ow)``
         with ``oh*SH + i*DH - PH == r`` and ``ow*SW + j*DW - PW == q``.
     """
-    cols = as_float_array("cols", cols, 2, "(C*KH*KW, N*H_out*W_out)")
+    cols = as_float_array("cols", cols, 3, "(N, C*KH*KW, H_out*W_out)")
     if not isinstance(x_shape, (tuple, list)) or len(x_shape) != 4:
         raise ValueError(f"x_shape must be a tuple (N, C, H, W); got {x_shape!r}")
     x_shape = (as_int("x_shape[0]", x_shape[0], 0), as_int("x_shape[1]", x_shape[1], 1),
@@ -508,16 +506,16 @@ def col2im(cols, x_shape, kernel_size, stride=1, padding=0, dilation=1) -> np.nd
     (kh, kw), (sh, sw), (ph, pw), (dh, dw), (h_out, w_out) = _check_columns(
         "x_shape", x_shape, kernel_size, stride, padding, dilation)
     n, c, h, w = x_shape
-    check_shape("cols", cols, (c * kh * kw, n * h_out * w_out),
-                f"(C*KH*KW, N*H_out*W_out) for x_shape={x_shape}")
-    cols = cols.reshape(c, kh, kw, n, h_out, w_out)
+    check_shape("cols", cols, (n, c * kh * kw, h_out * w_out),
+                f"(N, C*KH*KW, H_out*W_out) for x_shape={x_shape}")
+    cols = cols.reshape(n, c, kh, kw, h_out, w_out)
     x_padded = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
     for i in range(kh):
         for j in range(kw):
             # One tap reads distinct cells, so += adds each entry once; overlapping windows
             # meet across taps, where the sums accumulate.
             x_padded[:, :, _tap_window(i * dh, sh, h_out), _tap_window(j * dw, sw, w_out)] += (
-                cols[:, i, j].transpose(1, 0, 2, 3))
+                cols[:, :, i, j])
     return x_padded[:, :, ph:ph + h, pw:pw + w].copy()
 
 
@@ -525,12 +523,13 @@ def col2im(cols, x_shape, kernel_size, stride=1, padding=0, dilation=1) -> np.nd
 
 
 class Conv2dCache(NamedTuple):
-    """What `conv2d_backward` needs from a forward pass (either one): the arguments, by reference.
+    """What `conv2d_backward` needs from a forward pass (either one).
 
-    ``stride``, ``padding``, ``dilation`` are ``(rows, cols)`` pairs. The backward pass
-    rebuilds the `im2col` matrix from ``x``, so the cache is no larger than the arguments.
-    Like any reference, it sees later in-place changes: do not modify ``x`` or ``w`` between
-    the forward and the backward pass.
+    The arguments, by reference (like any reference, they see later in-place changes: do not
+    modify ``x`` or ``w`` between the forward and the backward pass); ``stride``, ``padding``,
+    ``dilation`` as ``(rows, cols)`` pairs; and ``cols``, the `im2col` matrix
+    (N, C*KH*KW, H_out*W_out) that `conv2d_forward` multiplied, or ``None`` from
+    `conv2d_forward_naive` (then the backward pass builds it).
     """
 
     x: np.ndarray
@@ -539,6 +538,7 @@ class Conv2dCache(NamedTuple):
     stride: tuple[int, int]
     padding: tuple[int, int]
     dilation: tuple[int, int]
+    cols: np.ndarray | None
 
 
 # The Parameters, Returns and Raises sections of both 2-D layers (`_with_layer_sections`).
@@ -611,42 +611,42 @@ def conv2d_forward_naive(x, w, b, stride=1, padding=0, dilation=1) -> tuple[np.n
                     window = x_padded[n, :, oh * sh:oh * sh + dh * (kh - 1) + 1:dh,
                                       ow * sw:ow * sw + dw * (kw - 1) + 1:dw]  # (C, KH, KW)
                     out[n, f, oh, ow] = np.sum(window * w[f]) + b[f]
-    return out, Conv2dCache(x, w, b, stride, padding, dilation)
+    return out, Conv2dCache(x, w, b, stride, padding, dilation, None)
 
 
 @_with_layer_sections
 def conv2d_forward(x, w, b, stride=1, padding=0, dilation=1) -> tuple[np.ndarray, Conv2dCache]:
     """2-D convolution layer, fast: `im2col`, one matrix product and a reshape.
 
-    With ``cols = im2col(x)`` (one column per receptive field) every output of every image is
-    one entry of a matrix product::
+    With ``cols = im2col(x)`` (for each image, one column per receptive field) every output
+    of every image is one entry of a matrix product, broadcast over the batch::
 
-        out = w.reshape(F, C*KH*KW) @ cols + b[:, None]           (F, N*H_out*W_out)
+        out = w.reshape(F, C*KH*KW) @ cols + b[:, None]           (N, F, H_out*W_out)
 
-    whose columns are ordered ``(n, oh, ow)``; reshaping to ``(F, N, H_out, W_out)`` and
-    moving the batch axis first gives ``(N, F, H_out, W_out)``.
+    whose last axis is ``(oh, ow)`` in row-major order: reshaping it gives
+    ``(N, F, H_out, W_out)``.
     """
     x, w, b, stride, padding, dilation, out_hw = _check_conv2d(
         x, w, b, stride, padding, dilation)
     x_work, w_work, b_work = in_common_dtype(x, w, b)
-    n_images, n_filters = x.shape[0], w.shape[0]
-    cols = im2col(x_work, w.shape[2:], stride, padding, dilation)   # (C*KH*KW, N*H_out*W_out)
-    out = w_work.reshape(n_filters, cols.shape[0]) @ cols + b_work[:, None]
-    out = out.reshape(n_filters, n_images, *out_hw).transpose(1, 0, 2, 3)
-    return np.ascontiguousarray(out), Conv2dCache(x, w, b, stride, padding, dilation)
+    cols = im2col(x_work, w.shape[2:], stride, padding, dilation)   # (N, C*KH*KW, H_out*W_out)
+    out = w_work.reshape(w.shape[0], cols.shape[1]) @ cols
+    out += b_work[:, None]  # in place: a second output-sized array would cost as much as the add
+    out = out.reshape(x.shape[0], w.shape[0], *out_hw)
+    return out, Conv2dCache(x, w, b, stride, padding, dilation, cols)
 
 
 def conv2d_backward(dout, cache: Conv2dCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of a 2-D convolution layer, from the cache of either forward function.
 
     The forward pass computed ``out = W @ cols + b`` with ``W = w.reshape(F, C*KH*KW)`` and
-    ``cols = im2col(x)``. With ``dout`` reordered to ``dout_rows`` of shape
-    ``(F, N*H_out*W_out)`` (columns in the ``(n, oh, ow)`` order of ``cols``), the gradients
-    are those of a matrix product::
+    ``cols = im2col(x)`` (N, C*KH*KW, H_out*W_out). With ``dout`` as ``dout_rows`` of shape
+    ``(N, F, H_out*W_out)`` (a reshape), the gradients are those of a matrix product, summed
+    over the images where the weights are shared::
 
-        db = dout_rows.sum(axis=1)                          (F,)
-        dw = dout_rows @ cols.T                             (F, C*KH*KW) -> (F, C, KH, KW)
-        dx = col2im(W.T @ dout_rows)                        (N, C, H, W)
+        db = dout_rows.sum(axis=(0, 2))                         (F,)
+        dw = sum_n dout_rows[n] @ cols[n].T                     (F, C*KH*KW) -> (F, C, KH, KW)
+        dx = col2im(W.T @ dout_rows)                            (N, C, H, W)
 
     ``dw`` correlates the input with the upstream gradient (weight sharing: every position
     adds to the same filter), and ``dx`` spreads each output's gradient back over its
@@ -669,18 +669,18 @@ def conv2d_backward(dout, cache: Conv2dCache) -> tuple[np.ndarray, np.ndarray, n
         All three in the dtype that ``dout``, ``x``, ``w`` and ``b`` promote to.
     """
     check_cache(cache, Conv2dCache, "conv2d_forward or conv2d_forward_naive")
-    x, w, b, stride, padding, dilation = cache
-    n_filters = w.shape[0]
+    x, w, b, stride, padding, dilation, cols = cache
+    n_images, n_filters = x.shape[0], w.shape[0]
     out_hw = _output_hw(x.shape[2:], w.shape[2:], stride, padding, dilation)
     dout = as_float_array("dout", dout, 4, "(N, F, H_out, W_out)")
-    check_shape("dout", dout, (x.shape[0], n_filters, *out_hw),
+    check_shape("dout", dout, (n_images, n_filters, *out_hw),
                 "(N, F, H_out, W_out), the shape of the forward output")
-    dout, x, w, _ = in_common_dtype(dout, x, w, b)
-    cols = im2col(x, w.shape[2:], stride, padding, dilation)
-    n_taps, n_columns = cols.shape
-    dout_rows = dout.transpose(1, 0, 2, 3).reshape(n_filters, n_columns)
-    db = dout_rows.sum(axis=1)
-    dw = (dout_rows @ cols.T).reshape(w.shape)
-    dcols = w.reshape(n_filters, n_taps).T @ dout_rows              # (C*KH*KW, N*H_out*W_out)
+    if cols is None:
+        cols = im2col(x, w.shape[2:], stride, padding, dilation)
+    dout, cols, w, _ = in_common_dtype(dout, cols, w, b)
+    dout_rows = dout.reshape(n_images, n_filters, out_hw[0] * out_hw[1])
+    db = dout_rows.sum(axis=(0, 2))
+    dw = (dout_rows @ cols.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape)
+    dcols = w.reshape(n_filters, cols.shape[1]).T @ dout_rows   # (N, C*KH*KW, H_out*W_out)
     dx = col2im(dcols, x.shape, w.shape[2:], stride, padding, dilation)
     return dx, dw, db

@@ -324,7 +324,7 @@ def test_im2col_layout(geometry, seed):
     cols = im2col(x, (kh, kw), **hyper(geometry))
     h_out = conv_output_size(x.shape[2], kh, sh, ph, dh)
     w_out = conv_output_size(x.shape[3], kw, sw, pw, dw)
-    assert cols.shape == (c * kh * kw, n * h_out * w_out)
+    assert cols.shape == (n, c * kh * kw, h_out * w_out)
     x_padded = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
     expected = np.empty_like(cols)
     for a in range(n):
@@ -333,7 +333,7 @@ def test_im2col_layout(geometry, seed):
                 for j in range(kw):
                     for oh in range(h_out):
                         for ow in range(w_out):
-                            expected[(ch * kh + i) * kw + j, (a * h_out + oh) * w_out + ow] = (
+                            expected[a, (ch * kh + i) * kw + j, oh * w_out + ow] = (
                                 x_padded[a, ch, oh * sh + i * dh, ow * sw + j * dw])
     np.testing.assert_array_equal(cols, expected)
 
@@ -534,11 +534,14 @@ BAD_CALLS = [
     ("im2col x 3-D", lambda: im2col(np.ones((3, 6, 6)), 3), ValueError, "x must be a 4-D"),
     ("im2col kernel 0", lambda: im2col(X4, 0), ValueError, "kernel_size"),
     ("im2col kernel too big", lambda: im2col(X4, 7), ValueError, "kernel_size"),
-    ("col2im cols shape", lambda: col2im(np.ones((27, 5)), (2, 3, 6, 6), 3), ValueError,
+    ("col2im cols 2-D", lambda: col2im(np.ones((27, 32)), (2, 3, 6, 6), 3), ValueError,
+     "cols must be a 3-D"),
+    ("col2im cols shape", lambda: col2im(np.ones((2, 27, 5)), (2, 3, 6, 6), 3), ValueError,
      "cols must have shape"),
-    ("col2im x_shape", lambda: col2im(np.ones((27, 32)), (3, 6, 6), 3), ValueError, "x_shape"),
-    ("col2im x_shape entry", lambda: col2im(np.ones((27, 32)), (2, 3, 6.0, 6), 3), TypeError,
-     r"x_shape\[2\]"),
+    ("col2im x_shape", lambda: col2im(np.ones((2, 27, 16)), (3, 6, 6), 3), ValueError,
+     "x_shape"),
+    ("col2im x_shape entry", lambda: col2im(np.ones((2, 27, 16)), (2, 3, 6.0, 6), 3),
+     TypeError, r"x_shape\[2\]"),
     # conv2d (both forwards) and its backward
     ("conv2d x 3-D", lambda f: f(np.ones((3, 6, 6)), W4, B4), ValueError, "x must be a 4-D"),
     ("conv2d w 3-D", lambda f: f(X4, np.ones((3, 3, 3)), B4), ValueError, "w must be a 4-D"),
@@ -648,7 +651,7 @@ def test_corr1d_backward_nan_in_a_cell_no_window_reads_stays_out_of_dw(torch, n,
     (lambda: corr1d_backward(np.ones(5), np.ones(5), np.ones(3), padding=10**6), "padding"),
     (lambda: corr2d(np.ones((3, 3)), np.ones((2, 2)), padding=10**6), "padding=(1000000, 1000000)"),
     (lambda: im2col(np.ones((2, 3, 5, 5)), 3, padding=10**6), "padding=(1000000, 1000000)"),
-    (lambda: col2im(np.ones((9, 1)), (1, 1, 10**6, 10**6), 3), "x_shape=(1, 1, 1000000"),
+    (lambda: col2im(np.ones((1, 9, 1)), (1, 1, 10**6, 10**6), 3), "x_shape=(1, 1, 1000000"),
     (lambda: conv2d_forward(np.ones((2, 3, 5, 5)), np.ones((4, 3, 3, 3)), np.ones(4),
                             padding=10**6), "padding=(1000000, 1000000)"),
     (lambda: conv2d_forward_naive(np.ones((2, 3, 5, 5)), np.ones((4, 3, 3, 3)), np.ones(4),

@@ -7,7 +7,7 @@ import inspect
 import numpy as np
 import pytest
 
-from c182lib.conv import conv2d_backward, conv2d_forward, conv2d_forward_naive
+from c182lib.conv import conv2d_backward, conv2d_forward, conv2d_forward_naive, im2col
 
 GEOMETRIES = [
     # x shape, w shape, stride, padding, dilation
@@ -50,7 +50,7 @@ def test_backward_from_fast_and_naive_caches_agree(x_shape, w_shape, stride, pad
         np.testing.assert_allclose(fast, naive, rtol=1e-13, atol=1e-13)
 
 
-def test_the_cache_holds_the_arguments_not_the_columns():
+def test_the_cache_holds_the_arguments_and_the_fast_layers_columns():
     rng = np.random.default_rng(2)
     x, w, b = rng.standard_normal((2, 3, 6, 6)), rng.standard_normal((4, 3, 3, 3)), np.zeros(4)
     for x_dtype in (np.float64, np.float32):  # a float32 x is not converted in the cache
@@ -59,7 +59,10 @@ def test_the_cache_holds_the_arguments_not_the_columns():
         _, naive_cache = conv2d_forward_naive(x, w, b, padding=1)
         for fast, naive, argument in zip(cache[:3], naive_cache[:3], (x, w, b), strict=True):
             assert fast is naive is argument                      # references, no copies
-        assert cache[3:] == naive_cache[3:] == ((1, 1), (1, 1), (1, 1))
+        assert cache[3:6] == naive_cache[3:6] == ((1, 1), (1, 1), (1, 1))
+        # The columns the forward multiplied, in its working dtype (float64: w is float64).
+        np.testing.assert_array_equal(cache.cols, im2col(x.astype(np.float64), 3, padding=1))
+        assert naive_cache.cols is None
 
 
 @pytest.mark.parametrize("layer", [conv2d_forward, conv2d_forward_naive])

@@ -903,7 +903,7 @@ def conv_explorer_figure(dims: int = 1, n: int = 7, kernel_size: int = 3, stride
 def _im2col_matrix(x: np.ndarray, kernel_size, stride, padding) -> np.ndarray:
     """`im2col` of a single-channel image ``x`` (H, W): one row per kernel tap (row-major),
     one column per window (row-major)."""
-    return im2col(x[None, None], kernel_size, stride=stride, padding=padding)
+    return im2col(x[None, None], kernel_size, stride=stride, padding=padding)[0]
 
 
 def im2col_figure(x=(4, 4), kernel_size=3, stride=1, padding=0) -> Figure:
