@@ -209,3 +209,15 @@ def test_a_students_own_function_of_a_library_name_is_allowed():
          "def my_corr1d(x, w, stride=1, padding=0):\n"
          "    return corr1d(x, w, stride, padding)\n", namespace)
     assert EXERCISES["01-corr1d"].check(namespace["my_corr1d"])
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name[:2])
+def test_a_written_answer_cell_holds_the_answer_only(path):
+    """The grader exports a stamped markdown cell as the student's answer: the question lives
+    in the cell before it, so the export is the answer, not the prompt."""
+    nb = nbformat.read(path, as_version=4)
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown" and "c182" in cell.metadata:
+            before, _, rest = cell.source.partition("### BEGIN SOLUTION")
+            assert rest and len(before.strip()) <= 40, (path.name, index, before)
+            assert not rest.partition("### END SOLUTION")[2].strip(), (path.name, index)

@@ -561,10 +561,10 @@ VANILLA_RNN = Exercise(
     solution=StepRNN, forbidden=("VanillaRNN", "rnn_step_forward", "rnn_forward"),
     mistakes=(
         Mistake("method missing", (
-            "the class has no method the check calls: `forward(x)` for each step and "
-            "`reset_state()` before each new sequence.",
-            "define both inside the class, spelled exactly so, each with `self` as its first "
-            "parameter."), fits=_method_missing),
+            "the class lacks a method the check calls: the one for a step, or the one that "
+            "starts a new sequence.",
+            "define both inside the class, spelled exactly forward(self, x) and "
+            "reset_state(self)."), fits=_method_missing),
         Mistake("attribute missing", (
             "an attribute the network needs is not there after construction: was the "
             "constructor run at all?",
