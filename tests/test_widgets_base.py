@@ -57,6 +57,25 @@ def test_figure_is_set_as_png_state_and_nothing_is_printed(capsys):
     assert capsys.readouterr().out == ""
 
 
+def test_adjust_runs_before_each_redraw_and_its_changes_do_not_redraw():
+    drawn = []
+
+    def draw_k_and_top(k, top):
+        drawn.append((k, top))
+        return draw(min(k, 3))
+
+    def adjust(controls):
+        controls["top"].value = controls["k"].value + 1
+
+    controls = {"k": ipywidgets.IntSlider(value=2, min=1, max=5),
+                "top": ipywidgets.IntSlider(value=0, min=0, max=9)}
+    explorer = _base.build_explorer("demo", controls, draw_k_and_top,
+                                    lambda k, top: f"k = {k}", adjust=adjust)
+    assert drawn == [(2, 3)]
+    explorer.controls["k"].value = 4
+    assert drawn == [(2, 3), (4, 5)]
+
+
 def test_impossible_setting_shows_the_message_then_recovers():
     explorer = make()
     explorer.controls["k"].value = 5

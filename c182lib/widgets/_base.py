@@ -28,7 +28,8 @@ except ImportError:  # pragma: no cover - exercised by tests that hide ipywidget
 
 def build_explorer(title: str, controls: Mapping[str, object],
                    draw: Callable[..., Figure], describe: Callable[..., str],
-                   extra_widgets: Sequence[object] = ()):
+                   extra_widgets: Sequence[object] = (),
+                   adjust: Callable[[dict], None] | None = None):
     """Assemble an explorer from its controls and its two plain functions.
 
     Where ipywidgets is missing an explorer function does not call this: it returns
@@ -48,13 +49,17 @@ def build_explorer(title: str, controls: Mapping[str, object],
     extra_widgets : sequence of widgets, optional
         Shown between the controls and the status line (e.g. a "new random input" button whose
         click changes a control).
+    adjust : callable, optional
+        ``adjust(controls)``, called before each redraw: brings controls that depend on
+        others up to date (e.g. a choice of output cell when the output size changes). The
+        changes it makes do not trigger redraws of their own.
 
     Returns
     -------
     Explorer
         The widget (an ``ipywidgets.VBox``).
     """
-    return Explorer(title, controls, draw, describe, extra_widgets)
+    return Explorer(title, controls, draw, describe, extra_widgets, adjust)
 
 
 def int_slider(value: int, low: int, high: int, description: str):
@@ -90,10 +95,12 @@ if ipywidgets is not None:
             The message of the last ``ValueError``, or None.
         """
 
-        def __init__(self, title, controls, draw, describe, extra_widgets=()):
+        def __init__(self, title, controls, draw, describe, extra_widgets=(), adjust=None):
             self.controls = dict(controls)
             self._draw = draw
             self._describe = describe
+            self._adjust = adjust
+            self._adjusting = False
             self.figure = None
             self.error = None
             self.status = ipywidgets.HTML()
@@ -127,6 +134,14 @@ if ipywidgets is not None:
 
         def update(self, change=None) -> None:
             """Redraw for the current values (the callback of every control)."""
+            if self._adjusting:
+                return  # the redraw that called `adjust` follows
+            if self._adjust is not None:
+                self._adjusting = True
+                try:
+                    self._adjust(self.controls)
+                finally:
+                    self._adjusting = False
             values = self.values
             try:
                 text = self._describe(**values)
