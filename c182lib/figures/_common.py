@@ -180,7 +180,7 @@ def draw_grid(ax: Axes, values, origin=(0.0, 0.0), facecolors=None, hatches=None
             face = INPUT_COLOR if facecolors is None else np.atleast_2d(facecolors)[r][c]
             hatch = None if hatches is None else np.atleast_2d(hatches)[r][c] or None
             rect = Rectangle((x0 + c, y0 + r), 1, 1, facecolor=face, edgecolor=edgecolor,
-                             hatch=hatch, linewidth=0.8)
+                             hatch=hatch, linewidth=0.8, clip_on=False)
             if gid is not None:
                 rect.set_gid(gid)
             ax.add_artist(rect)  # not add_patch: the limits are set by the caller, and
@@ -190,7 +190,7 @@ def draw_grid(ax: Axes, values, origin=(0.0, 0.0), facecolors=None, hatches=None
                 # Not in the layout: a label inside its cell cannot move the axes, and
                 # measuring every label for the layout engine cost up to a tenth of a redraw.
                 ax.text(x0 + c + 0.5, y0 + r + 0.5, format_value(grid[r, c]), ha="center",
-                        va="center", fontsize=fontsize, in_layout=False)
+                        va="center", fontsize=fontsize, in_layout=False, clip_on=False)
     return patches
 
 
