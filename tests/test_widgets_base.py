@@ -6,6 +6,7 @@ import io
 import re
 
 import ipywidgets
+import matplotlib
 import pytest
 
 from c182lib.figures import sliding_window_1d
@@ -143,9 +144,10 @@ def test_seed_control_takes_any_non_negative_int32():
     assert (seed.value, seed.min, seed.max, seed.description) == (5, 0, 2**31 - 1, "seed")
 
 
-def test_figure_png_is_the_bytes_savefig_writes_and_leaves_the_dpi():
+def test_figure_png_is_the_bytes_savefig_writes_unhinted_and_leaves_the_dpi():
     saved = io.BytesIO()
-    sliding_window_1d(9, 3, 2).savefig(saved, format="png", dpi=100)
+    with matplotlib.rc_context({"text.hinting": "no_hinting"}):
+        sliding_window_1d(9, 3, 2).savefig(saved, format="png", dpi=100)
     figure = sliding_window_1d(9, 3, 2)
     dpi = figure.dpi
     assert figure_png(figure) == saved.getvalue()
