@@ -1,9 +1,11 @@
 """The explorer shell: status, PNG output, impossible settings, fallback without ipywidgets."""
 
 import base64
+import gc
 import html
 import io
 import re
+import weakref
 
 import ipywidgets
 import matplotlib
@@ -75,6 +77,25 @@ def test_adjust_runs_before_each_redraw_and_its_changes_do_not_redraw():
     assert drawn == [(2, 3)]
     explorer.controls["k"].value = 4
     assert drawn == [(2, 3), (4, 5)]
+
+
+class Node:
+    """An object that can refer to itself."""
+
+
+def test_objects_alive_when_an_explorer_is_built_leave_the_cycle_collector():
+    _base.freeze_long_lived_objects.cache_clear()
+    alive = {"a long-lived object": []}
+    cycle = Node()
+    cycle.me = cycle  # garbage once the name is gone: collected first, not frozen
+    dead = weakref.ref(cycle)
+    del cycle
+    try:
+        make()
+        assert not any(obj is alive for obj in gc.get_objects())  # frozen: not scanned
+        assert dead() is None
+    finally:
+        gc.unfreeze()
 
 
 def test_impossible_setting_shows_the_message_then_recovers():
