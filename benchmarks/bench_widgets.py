@@ -22,7 +22,8 @@ CHANGES = 20
 
 def _slider_moves(explorer) -> list[tuple[str, object]]:
     """(control name, value) changes: each numeric control (sliders and the seed box) one step
-    away from its default and back.
+    away from its default and back. Choice controls (toggle buttons, check boxes, menus) are
+    not moved.
 
     A ``FloatLogSlider``'s ``min``, ``max`` and ``step`` are exponents of its ``base``: one step
     multiplies the value by ``base ** step``.

@@ -1,11 +1,14 @@
 """The explorer shell: status, PNG output, impossible settings, fallback without ipywidgets."""
 
 import base64
+import gc
 import html
 import io
 import re
+import weakref
 
 import ipywidgets
+import matplotlib
 import pytest
 
 from c182lib.figures import sliding_window_1d
@@ -55,6 +58,44 @@ def test_figure_is_set_as_png_state_and_nothing_is_printed(capsys):
     assert shown_png(explorer) != first
     # Displaying through the kernel would put the figure into whichever cell moved the slider.
     assert capsys.readouterr().out == ""
+
+
+def test_adjust_runs_before_each_redraw_and_its_changes_do_not_redraw():
+    drawn = []
+
+    def draw_k_and_top(k, top):
+        drawn.append((k, top))
+        return draw(min(k, 3))
+
+    def adjust(controls):
+        controls["top"].value = controls["k"].value + 1
+
+    controls = {"k": ipywidgets.IntSlider(value=2, min=1, max=5),
+                "top": ipywidgets.IntSlider(value=0, min=0, max=9)}
+    explorer = _base.build_explorer("demo", controls, draw_k_and_top,
+                                    lambda k, top: f"k = {k}", adjust=adjust)
+    assert drawn == [(2, 3)]
+    explorer.controls["k"].value = 4
+    assert drawn == [(2, 3), (4, 5)]
+
+
+class Node:
+    """An object that can refer to itself."""
+
+
+def test_objects_alive_when_an_explorer_is_built_leave_the_cycle_collector():
+    _base.freeze_long_lived_objects.cache_clear()
+    alive = {"a long-lived object": []}
+    cycle = Node()
+    cycle.me = cycle  # garbage once the name is gone: collected first, not frozen
+    dead = weakref.ref(cycle)
+    del cycle
+    try:
+        make()
+        assert not any(obj is alive for obj in gc.get_objects())  # frozen: not scanned
+        assert dead() is None
+    finally:
+        gc.unfreeze()
 
 
 def test_impossible_setting_shows_the_message_then_recovers():
@@ -124,9 +165,10 @@ def test_seed_control_takes_any_non_negative_int32():
     assert (seed.value, seed.min, seed.max, seed.description) == (5, 0, 2**31 - 1, "seed")
 
 
-def test_figure_png_is_the_bytes_savefig_writes_and_leaves_the_dpi():
+def test_figure_png_is_the_bytes_savefig_writes_unhinted_and_leaves_the_dpi():
     saved = io.BytesIO()
-    sliding_window_1d(9, 3, 2).savefig(saved, format="png", dpi=100)
+    with matplotlib.rc_context({"text.hinting": "no_hinting"}):
+        sliding_window_1d(9, 3, 2).savefig(saved, format="png", dpi=100)
     figure = sliding_window_1d(9, 3, 2)
     dpi = figure.dpi
     assert figure_png(figure) == saved.getvalue()

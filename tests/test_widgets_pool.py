@@ -7,7 +7,8 @@ import pytest
 from matplotlib.figure import Figure
 
 from c182lib import pool
-from c182lib.figures._common import format_value
+from c182lib.figures._common import alt_text, format_value
+from c182lib.figures.pool import pool_gradient_routing
 from c182lib.widgets import _base
 from c182lib.widgets.pool import (
     TIE_LEVELS,
@@ -53,7 +54,9 @@ def test_default_explorer_draws_and_describes():
     assert explorer.error is None
     assert isinstance(explorer.figure, Figure)
     assert set(explorer.controls) == {"size", "kernel_size", "stride", "padding", "mode", "ties",
-                                      "seed"}
+                                      "seed", "output_cell"}
+    assert explorer.values["output_cell"] == "all"
+    assert "Shown: all windows." in explorer.status.value
     assert "Output 3×3" in explorer.status.value
     assert "⌊(6 + 2·0 − 2) / 2⌋ + 1 = 3" in explorer.status.value
     # 2x2 windows, stride 2, distinct values: 9 winners, no overlap.
@@ -144,6 +147,64 @@ def test_average_mode_describes_the_even_spread():
     assert "<b>11</b> in none" in explorer.status.value
 
 
+def window_choices(explorer) -> list:
+    return [value for _label, value in explorer.controls["output_cell"].options]
+
+
+@needs_ipywidgets
+def test_window_choices_follow_the_output_size():
+    explorer = pool_explorer()  # 6x6, kernel 2, stride 2: output 3x3
+    assert window_choices(explorer) == ["all"] + [(i, j) for i in range(3) for j in range(3)]
+    assert explorer.controls["output_cell"].options[1][0] == "(0, 0)"
+    explorer.controls["output_cell"].value = (2, 1)
+    explorer.controls["stride"].value = 1  # output 5x5: the chosen cell stays
+    assert window_choices(explorer)[-1] == (4, 4) and len(window_choices(explorer)) == 26
+    assert explorer.values["output_cell"] == (2, 1)
+    explorer.controls["size"].value = 2  # output 1x1: the nearest cell left is (0, 0)
+    assert window_choices(explorer) == ["all", (0, 0)]
+    assert explorer.values["output_cell"] == (0, 0)
+    assert explorer.error is None and "window (0, 0) only" in explorer.status.value
+    explorer.controls["output_cell"].value = "all"
+    explorer.controls["size"].value = 7
+    assert explorer.values["output_cell"] == "all"
+    assert len(window_choices(explorer)) == 1 + 6 * 6
+
+
+@needs_ipywidgets
+def test_an_impossible_setting_keeps_the_window_choices_and_changes_redraw_once(monkeypatch):
+    explorer = pool_explorer(output_cell=(1, 1))
+    explorer.controls["padding"].value = 2  # more than kernel_size // 2
+    assert explorer.figure is None and "padding" in explorer.error
+    assert len(window_choices(explorer)) == 10 and explorer.values["output_cell"] == (1, 1)
+    calls = []
+    monkeypatch.setattr(explorer, "_draw", lambda **values: calls.append(values) or
+                        pool_gradient_routing(random_pool_input(6, False, 0), 2))
+    explorer.controls["kernel_size"].value = 4  # output 4x4: new choices, one redraw
+    assert len(window_choices(explorer)) == 17
+    assert [values["output_cell"] for values in calls] == [(1, 1)]
+
+
+@needs_ipywidgets
+def test_choosing_a_window_draws_only_that_window():
+    explorer = pool_explorer(kernel_size=3, stride=1)  # 4x4 overlapping windows
+    assert len(patches(explorer, "window")) == 16
+    assert not patches(explorer, "selected-dout")
+    explorer.controls["output_cell"].value = (1, 2)
+    (window,) = patches(explorer, "window")
+    corner = min((p.get_x(), p.get_y()) for p in patches(explorer, "input"))
+    # Window (1, 2) covers input rows 1-3, columns 2-4 (its outline inset inside them).
+    assert 2 < window.get_x() - corner[0] < 2.5 and 1 < window.get_y() - corner[1] < 1.5
+    assert window.get_width() < 3 < window.get_width() + 1
+    assert len(patches(explorer, "selected-dout")) == 1
+    assert len(patches(explorer, "selected-dx")) == 1  # max pooling: one arg-max
+    x = random_pool_input(6, False, 0)
+    r, c = np.unravel_index(np.argmax(x[1:4, 2:5]), (3, 3))
+    assert "window (1, 2) only" in explorer.status.value
+    assert f"input cell ({1 + r}, {2 + c})." in alt_text(explorer.figure)
+    explorer.controls["output_cell"].value = "all"
+    assert len(patches(explorer, "window")) == 16
+
+
 def test_describe_refuses_impossible_settings():
     with pytest.raises(ValueError, match="padding"):
         describe_pooling(size=6, kernel_size=1, stride=1, padding=1, mode="max", ties=False,
@@ -168,6 +229,14 @@ def test_explorer_refuses_bad_arguments():
         pool_explorer(stride=1.5)
     with pytest.raises(TypeError, match="^ties must be True or False"):
         pool_explorer(ties=1)
+    with pytest.raises(ValueError, match=r"output_cell must lie in the 3×3 output; got \(0, 3\)"):
+        pool_explorer(output_cell=(0, 3))
+    with pytest.raises(ValueError, match="output_cell must lie in the 0×0 output"):
+        pool_explorer(padding=2, output_cell=(0, 0))  # impossible setting: no output
+    with pytest.raises(ValueError, match=r"output_cell\[1\]"):
+        pool_explorer(output_cell=(0, -1))
+    with pytest.raises(TypeError, match="output_cell"):
+        pool_explorer(output_cell="(0, 0)")
 
 
 def test_without_ipywidgets_returns_the_static_figure(monkeypatch):
@@ -175,3 +244,5 @@ def test_without_ipywidgets_returns_the_static_figure(monkeypatch):
     fig = pool_explorer(kernel_size=3, stride=1)
     assert isinstance(fig, Figure)
     assert "6×6 → 4×4" in fig._suptitle.get_text()
+    fig = pool_explorer(kernel_size=3, stride=1, output_cell=(3, 0))
+    assert len([p for p in fig.axes[0].patches if p.get_gid() == "window"]) == 1

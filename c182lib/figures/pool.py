@@ -41,6 +41,7 @@ from c182lib.figures._common import (
     DROPPED_COLOR,
     GREEN,
     INPUT_COLOR,
+    INSIDE_AXES,
     ORANGE,
     PAD_COLOR,
     PURPLE,
@@ -273,7 +274,8 @@ def _draw_input(ax: Axes, pooling: _Pooling, origin: tuple[float, float], fill_w
         # update keeps redraws fast.
         ax.add_artist(Rectangle((x0 + cols.start + inset, y0 + rows.start + inset),
                                 pooling.kw - 2 * inset, pooling.kh - 2 * inset, fill=False,
-                                edgecolor=window_color(i, j), linewidth=2.2, gid="window"))
+                                edgecolor=window_color(i, j), linewidth=2.2, gid="window",
+                                **INSIDE_AXES))
 
 
 def _mark_argmax(ax: Axes, pooling: _Pooling, origin: tuple[float, float],
@@ -293,7 +295,8 @@ def _mark_argmax(ax: Axes, pooling: _Pooling, origin: tuple[float, float],
         solid = gid == "argmax"
         ax.add_artist(Circle((x0 + c + 0.5, y0 + r + 0.5), radius, fill=False, edgecolor=color,
                              linewidth=1.8 if solid else 1.3,
-                             linestyle="solid" if solid else (0, (2, 1.5)), gid=gid))
+                             linestyle="solid" if solid else (0, (2, 1.5)), gid=gid,
+                             **INSIDE_AXES))
 
     for i, j in pooling.windows() if windows is None else windows:
         r, c = pooling.argmax_cells[i, j] + pooling.p
@@ -322,7 +325,7 @@ def _draw_dx(ax: Axes, pooling: _Pooling, dx: np.ndarray, sources: list[list[lis
     for r, c in zip(*np.nonzero(pooling.is_pad), strict=True):
         ax.add_artist(Rectangle((x0 + c, y0 + r), 1, 1, facecolor=PAD_COLOR, edgecolor=BLACK,
                                 hatch="//", hatchcolor=_HATCH_COLORS["pad"], linewidth=0.8,
-                                gid="dx-pad"))
+                                gid="dx-pad", **INSIDE_AXES))
     faces = np.full(dx.shape, INPUT_COLOR, dtype=object)
     roles = np.full(dx.shape, "dx-zero", dtype=object)
     for r in range(pooling.h):
@@ -344,10 +347,10 @@ def _draw_dx(ax: Axes, pooling: _Pooling, dx: np.ndarray, sources: list[list[lis
             x, y = x0 + p + c, y0 + p + r
             if sources[r][c]:
                 ax.text(x + 0.5, y + 0.5, format_value(dx[r, c]), ha="center", va="center",
-                        fontsize=fontsize, in_layout=False)  # inside its cell, as in draw_grid
+                        fontsize=fontsize, **INSIDE_AXES)
             if len(sources[r][c]) > 1:
                 ax.text(x + 0.97, y + 0.03, f"×{len(sources[r][c])}", ha="right", va="top",
-                        fontsize=fontsize - 3, gid="dx-count", in_layout=False)
+                        fontsize=fontsize - 3, gid="dx-count", **INSIDE_AXES)
 
 
 def pooling_figure(x=None, kernel_size=2, stride=None, padding: int = 0,
@@ -567,7 +570,7 @@ def _outline_selected(ax: Axes, corners, gid: str) -> None:
     """A thick black border (over the cell edges) around each unit cell at ``corners``."""
     for x, y in corners:
         ax.add_artist(Rectangle((x + 0.04, y + 0.04), 0.92, 0.92, fill=False,
-                                edgecolor=BLACK, linewidth=3.0, gid=gid))
+                                edgecolor=BLACK, linewidth=3.0, gid=gid, **INSIDE_AXES))
 
 
 def _finish(panels: _Panels, pooling: _Pooling, legend: list) -> Figure:

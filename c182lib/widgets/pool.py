@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from c182lib._validate import as_bool, as_int
+from c182lib._validate import as_bool, as_int, as_int_pair
 from c182lib.figures.pool import MODES, gradient_source_counts, pool_gradient_routing
 from c182lib.shapes import pool_output_size
 from c182lib.widgets import _base
@@ -47,20 +47,66 @@ def random_pool_input(size: int, ties: bool, seed: int) -> np.ndarray:
     return (rng.permutation(size * size) + 1.0).reshape(size, size)
 
 
-def _draw(size, kernel_size, stride, padding, mode, ties, seed) -> Figure:
+ALL_WINDOWS = "all"  # the window control's choice for drawing every window
+
+
+def _output_side(size: int, kernel_size: int, stride: int, padding: int) -> int:
+    """The output's side, or 0 for an impossible setting."""
+    try:
+        return pool_output_size(size, kernel_size, stride, padding)
+    except ValueError:
+        return 0
+
+
+def window_options(size: int, kernel_size: int, stride: int, padding: int) -> list:
+    """Choices of the explorer's window control: ``("all", "all")``, then one ``(label, (i,
+    j))`` per output cell in row-major order; only "all" for an impossible setting."""
+    n_out = _output_side(size, kernel_size, stride, padding)
+    return [(ALL_WINDOWS, ALL_WINDOWS)] + [(f"({i}, {j})", (i, j)) for i in range(n_out)
+                                           for j in range(n_out)]
+
+
+def _follow_output_size(controls: dict) -> None:
+    """Give the window control one choice per output cell of the current setting; a chosen
+    cell outside the new output moves to the nearest one that is inside.
+
+    An impossible setting leaves the choices as they are (the explorer shows a message)."""
+    window = controls["output_cell"]
+    options = window_options(*(controls[name].value
+                               for name in ("size", "kernel_size", "stride", "padding")))
+    if len(options) == 1 or list(window.options) == options:
+        return
+    chosen = window.value
+    window.options = options
+    if chosen != ALL_WINDOWS:
+        last_i, last_j = options[-1][1]
+        chosen = (min(chosen[0], last_i), min(chosen[1], last_j))
+    window.value = chosen
+
+
+def _cell(output_cell):
+    """The figure's ``output_cell`` for a value of the window control."""
+    return None if output_cell == ALL_WINDOWS else output_cell
+
+
+def _draw(size, kernel_size, stride, padding, mode, ties, seed,
+          output_cell=ALL_WINDOWS) -> Figure:
     """The explorer's figure for these control values (default upstream gradient 1, 2, ...)."""
     return pool_gradient_routing(random_pool_input(size, ties, seed), kernel_size=kernel_size,
-                                 stride=stride, padding=padding, mode=mode)
+                                 stride=stride, padding=padding, mode=mode,
+                                 output_cell=_cell(output_cell))
 
 
-def describe_pooling(size, kernel_size, stride, padding, mode, ties, seed) -> str:
+def describe_pooling(size, kernel_size, stride, padding, mode, ties, seed,
+                     output_cell=ALL_WINDOWS) -> str:
     """Status line: the output size with the formula filled in, and how the gradient spreads.
 
     For max pooling it counts the input cells that receive gradient (the windows' arg-max cells)
     and those receiving it from more than one window; for average pooling, the cells lying in
     more than one window and in none. The counts are the ones the figure draws
-    (`c182lib.figures.pool.gradient_source_counts`). Raises ``ValueError`` for impossible
-    settings (e.g. padding larger than ``kernel_size // 2``).
+    (`c182lib.figures.pool.gradient_source_counts`), then which windows are drawn
+    (``output_cell``: ``"all"`` or one output cell ``(i, j)``). Raises ``ValueError`` for
+    impossible settings (e.g. padding larger than ``kernel_size // 2``).
     """
     n_out = pool_output_size(size, kernel_size, stride, padding)
     text = (f"<b>Output {n_out}×{n_out}</b>: per axis ⌊(n + 2p − k) / s⌋ + 1 = "
@@ -77,11 +123,14 @@ def describe_pooling(size, kernel_size, stride, padding, mode, ties, seed) -> st
                  f" <b>{np.count_nonzero(counts > 1)}</b> of {size * size} input cells lie in"
                  f" more than one window (shares summed),"
                  f" <b>{np.count_nonzero(counts == 0)}</b> in none.")
-    return text
+    if output_cell == ALL_WINDOWS:
+        return text + " Shown: all windows."
+    i, j = output_cell
+    return text + f" Shown: window ({i}, {j}) only, with its dout and the dx cells it reaches."
 
 
 def pool_explorer(size: int = 6, kernel_size: int = 2, stride: int = 2, padding: int = 0,
-                  mode: str = "max", ties: bool = False, seed: int = 0):
+                  mode: str = "max", ties: bool = False, seed: int = 0, output_cell=None):
     """Explorer of pooling and its gradient routing (`pool_gradient_routing` with sliders).
 
     Parameters
@@ -97,13 +146,17 @@ def pool_explorer(size: int = 6, kernel_size: int = 2, stride: int = 2, padding:
         Start with the "make ties" input (few integer levels, see `random_pool_input`).
     seed : int
         Initial seed; the "new random input" button increments it.
+    output_cell : (int, int) or None
+        Draw only the window of this output cell (and outline its ``dout`` and ``dx`` cells);
+        None draws every window. Its control ("window") offers "all" and every cell of the
+        current output; when the output shrinks, a chosen cell moves to the nearest one left.
 
     Returns
     -------
     Explorer or Figure
         The widget (controls ``size``, ``kernel_size``, ``stride``, ``padding``, ``mode``,
-        ``ties``, ``seed``; the button is ``explorer.new_input_button``), or the static figure
-        for the initial values when ipywidgets is not installed.
+        ``ties``, ``seed``, ``output_cell``; the button is ``explorer.new_input_button``), or
+        the static figure for the initial values when ipywidgets is not installed.
     """
     values = {
         "size": as_int("size", size, 2),
@@ -123,6 +176,15 @@ def pool_explorer(size: int = 6, kernel_size: int = 2, stride: int = 2, padding:
                       ("padding", MAX_PADDING)):
         if values[name] > top:
             raise ValueError(f"{name} must be at most {top} in the explorer; got {values[name]}")
+    geometry = [values[name] for name in ("size", "kernel_size", "stride", "padding")]
+    if output_cell is None:
+        values["output_cell"] = ALL_WINDOWS
+    else:
+        values["output_cell"] = as_int_pair("output_cell", output_cell, 0)
+        n_out = _output_side(*geometry)
+        if max(values["output_cell"]) >= n_out:
+            raise ValueError(f"output_cell must lie in the {n_out}×{n_out} output; "
+                             f"got {values['output_cell']}")
     title = "Pooling: windows, output and gradient routing"
     widgets = _base.ipywidgets
     if widgets is None:
@@ -137,6 +199,9 @@ def pool_explorer(size: int = 6, kernel_size: int = 2, stride: int = 2, padding:
         "mode": widgets.ToggleButtons(options=list(MODES), value=mode, description="pooling"),
         "ties": widgets.Checkbox(value=values["ties"], description="make ties"),
         "seed": _base.seed_control(values["seed"]),
+        "output_cell": widgets.Dropdown(options=window_options(*geometry),
+                                        value=values["output_cell"],
+                                        description="window"),
     }
     button = widgets.Button(description="new random input", icon="refresh",
                             layout=widgets.Layout(width="auto"))
@@ -146,6 +211,6 @@ def pool_explorer(size: int = 6, kernel_size: int = 2, stride: int = 2, padding:
 
     button.on_click(next_seed)
     explorer = _base.build_explorer(title, controls, _draw, describe_pooling,
-                                    extra_widgets=[button])
+                                    extra_widgets=[button], adjust=_follow_output_size)
     explorer.new_input_button = button
     return explorer
