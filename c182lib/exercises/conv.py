@@ -366,15 +366,23 @@ def _output_size_cases() -> list[Case]:
     return cases
 
 
-def _size_formula(rounding: Callable[[float], float], span: Callable[[int, int], int] =
-                  lambda k, d: d * (k - 1) + 1, pads: int = 2,
-                  plus: int = 1) -> Callable[[Case], object]:
-    """The size rule with one of its parts changed: the rounding, the kernel's span, how often
-    the padding counts, or the ``+ 1``."""
+def conv_size_args(case: Case) -> tuple[int, int, int, int, int]:
+    """``(n, k, stride, padding, dilation)`` of a `02-output-size` case."""
+    n, k = case.args
+    return n, k, case.kwargs["stride"], case.kwargs["padding"], case.kwargs["dilation"]
+
+
+def size_formula(rounding: Callable[[float], float] = math.floor,
+                 span: Callable[[int, int], int] = lambda k, d: d * (k - 1) + 1,
+                 pads: int = 2, plus: int = 1, strided: bool = True,
+                 args: Callable[[Case], tuple] = conv_size_args) -> Callable[[Case], object]:
+    """The size rule floor((n + 2p - span) / s) + 1 with one of its parts changed: the
+    rounding, the kernel's span, how often the padding counts, the ``+ 1``, or the stride
+    left out. ``args`` reads ``(n, k, stride, padding, dilation)`` from a case: pooling's
+    output size is this rule with dilation 1 (`c182lib.exercises.pool` passes its own)."""
     def wrong(case):
-        n, k = case.args
-        s, p, d = (case.kwargs[key] for key in ("stride", "padding", "dilation"))
-        return rounding((n + pads * p - span(k, d)) / s) + plus
+        n, k, s, p, d = args(case)
+        return rounding((n + pads * p - span(k, d)) / (s if strided else 1)) + plus
     return wrong
 
 
@@ -382,16 +390,6 @@ def _size_erratum(case):
     n, k = case.args
     plain = (case.kwargs["stride"], case.kwargs["padding"], case.kwargs["dilation"]) == (1, 0, 1)
     return n - k - 1 if plain else None
-
-
-def _size_padding_ignored(case):
-    return None if case.kwargs["padding"] == 0 else _size_formula(math.floor, pads=0)(case)
-
-
-def _size_stride_ignored(case):
-    n, k = case.args
-    p, d = case.kwargs["padding"], case.kwargs["dilation"]
-    return None if case.kwargs["stride"] == 1 else n + 2 * p - d * (k - 1)
 
 
 def _output_size_solution(n, k, stride=1, padding=0, dilation=1):
@@ -411,35 +409,35 @@ OUTPUT_SIZE = Exercise(
             "one window too many where the stride does not tile: a window that sticks out "
             "past the edge was counted.",
             "a stride that does not tile the input drops the remainder: round DOWN (floor, or "
-            "integer division //), not up."), wrong=_size_formula(math.ceil)),
+            "integer division //), not up."), wrong=size_formula(math.ceil)),
         Mistake("not rounded", (
             "the count is not a whole number: it should count whole windows.",
             "the output is a whole number of windows: use floor (//), not plain division."),
-            wrong=_size_formula(lambda v: v)),
+            wrong=size_formula(lambda v: v)),
         Mistake("first window not counted", (
             "one window short: the first window is not in your count.",
             "count the windows, including the first at position 0: floor(...) + 1."),
-            wrong=_size_formula(math.floor, plus=0)),
+            wrong=size_formula(plus=0)),
         Mistake("padding at one end", (
             "the padding is counted at one end of the axis only.",
             "padding p adds p zeros at EACH end: the padded length is n + 2p."),
-            wrong=_size_formula(math.floor, pads=1)),
+            wrong=size_formula(pads=1)),
         Mistake("padding ignored", (
             "the padding is missing from your count.",
             "the kernel slides over the PADDED input, of length n + 2p."),
-            wrong=_size_padding_ignored),
+            wrong=size_formula(pads=0)),
         Mistake("stride ignored", (
             "these are the counts of a window moving one cell at a time.",
             "the window moves `stride` cells at a time: divide the free room by the stride "
-            "and round down."), wrong=_size_stride_ignored),
+            "and round down."), wrong=size_formula(strided=False)),
         Mistake("dilation ignored", (
             "the dilated kernel is counted as if its taps had no gaps.",
             "a kernel with dilation d spans d(k - 1) + 1 cells, not k."),
-            wrong=_size_formula(math.floor, span=lambda k, d: k)),
+            wrong=size_formula(span=lambda k, d: k)),
         Mistake("dilated span too long", (
             "the dilated kernel is counted one cell too wide or more: its span is off.",
             "a kernel with dilation d spans d(k - 1) + 1 cells, not d * k."),
-            wrong=_size_formula(math.floor, span=lambda k, d: d * k)),
+            wrong=size_formula(span=lambda k, d: d * k)),
     ),
 )
 

@@ -21,6 +21,7 @@ from collections.abc import Callable
 import numpy as np
 
 from c182lib.exercises._engine import Case, Exercise, Mistake, Outcome, known_answer, other_answer
+from c182lib.exercises.conv import size_formula
 from c182lib.pool import (
     avgpool2d_backward,
     avgpool2d_forward,
@@ -77,23 +78,14 @@ def _output_size_cases() -> list[Case]:
     return cases
 
 
-def _size_formula(rounding: Callable[[float], float], pads: int = 2, plus: int = 1,
-                  window: bool = True) -> Callable[[Case], object]:
-    """The size rule with one of its parts changed: the rounding, how often the padding counts,
-    the ``+ 1``, or the window left out."""
-    def wrong(case):
-        n, k, s = case.args
-        return rounding((n + pads * case.kwargs["padding"] - (k if window else 0)) / s) + plus
-    return wrong
-
-
-def _size_stride_ignored(case):
+def _pool_size_args(case: Case) -> tuple[int, int, int, int, int]:
+    """``(n, K, S, padding, dilation 1)`` of a `06-pool-output-size` case, for `size_formula`."""
     n, k, s = case.args
-    return None if s == 1 else n + 2 * case.kwargs["padding"] - k + 1
+    return n, k, s, case.kwargs["padding"], 1
 
 
-def _size_padding_ignored(case):
-    return None if case.kwargs["padding"] == 0 else _size_formula(math.floor, pads=0)(case)
+def _size_formula(**changed) -> Callable[[Case], object]:
+    return size_formula(args=_pool_size_args, **changed)
 
 
 def _pool_output_size_solution(n, K, S, padding=0):
@@ -111,33 +103,33 @@ POOL_OUTPUT_SIZE = Exercise(
             "one window too many where the stride does not tile: a window that sticks out "
             "past the edge was counted.",
             "a window that would stick out past the edge is not used: round DOWN (floor, or "
-            "integer division //), not up."), wrong=_size_formula(math.ceil)),
+            "integer division //), not up."), wrong=_size_formula(rounding=math.ceil)),
         Mistake("not rounded", (
             "the count is not a whole number: it should count whole windows.",
             "the output is a whole number of windows: use floor (//), not plain division."),
-            wrong=_size_formula(lambda v: v)),
+            wrong=_size_formula(rounding=lambda v: v)),
         Mistake("first window not counted", (
             "one window short: the first window is not in your count.",
             "count the first window too: windows start at 0, S, 2S, ..., so there are "
-            "floor((n + 2p - K) / S) + 1 of them."), wrong=_size_formula(math.floor, plus=0)),
+            "floor((n + 2p - K) / S) + 1 of them."), wrong=_size_formula(plus=0)),
         Mistake("n over S", (
             "the window size plays no part in your count; it only agrees when K and S are "
             "the same.",
             "n // S leaves out the window size; it only agrees when K = S. Windows start at "
             "0, S, 2S, ... as long as start + K <= n + 2p."),
-            wrong=_size_formula(math.floor, plus=0, window=False)),
+            wrong=_size_formula(plus=0, span=lambda k, d: 0)),
         Mistake("padding at one end", (
             "the padding is counted at one end of the axis only.",
             "padding p adds p cells at EACH end: the padded length is n + 2p."),
-            wrong=_size_formula(math.floor, pads=1)),
+            wrong=_size_formula(pads=1)),
         Mistake("padding ignored", (
             "the padding is missing from your count.",
             "the window slides over the PADDED input, of length n + 2p."),
-            wrong=_size_padding_ignored),
+            wrong=_size_formula(pads=0)),
         Mistake("stride ignored", (
             "these are the counts of a window moving one cell at a time.",
             "that is the stride-1 count n + 2p - K + 1: the window moves S cells at a time."),
-            wrong=_size_stride_ignored),
+            wrong=_size_formula(strided=False)),
     ),
 )
 
