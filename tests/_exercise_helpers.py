@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from c182lib.exercises import load_hidden_cases
+
+HIDDEN = Path(__file__).resolve().parents[1] / "grading" / "hidden"
+
+
+def hidden_cases(exercise_id: str) -> list:
+    """The grader's hidden cases of ``exercise_id`` (grading/hidden/)."""
+    return load_hidden_cases(exercise_id, HIDDEN)
+
 
 def stub(*args, **kwargs):
     """An exercise as the student edition ships it: the stub raises."""

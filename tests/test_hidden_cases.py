@@ -37,8 +37,10 @@ def test_every_graded_exercise_has_hidden_cases_that_its_solution_passes(exercis
     public_ids = {case.id for case in exercise.public_cases()}
     ids = [case.id for case in cases]
     assert len(cases) >= 3 and len(set(ids)) == len(ids) and not public_ids & set(ids)
+    assert all(case_id.startswith("h-") for case_id in ids)
     assert exercise.solution is not None
-    assert exercise.check(exercise.solution, cases), exercise.check(exercise.solution, cases).text()
+    verdict = exercise.check(exercise.solution, cases)
+    assert verdict, verdict.text()
 
 
 def test_no_hidden_case_is_inside_the_package():
