@@ -406,8 +406,6 @@ def _student_line(err: BaseException) -> str:
     return f"line {frame.lineno}: {frame.line}" if frame.line else f"line {frame.lineno}"
 
 
-_LIBRARY_MODULES = {f"c182lib.{name}" for name in ("conv", "pool", "batchnorm", "rnn", "shapes",
-                                                    "gradcheck")}
 _LIBRARY_DIRS = (Path(__file__).resolve().parents[1], Path(np.__file__).resolve().parent,
                  Path(contextlib.__file__).resolve().parent)
 
@@ -443,7 +441,7 @@ def _code_objects(answer) -> Iterator[tuple[object, dict]]:
 
 
 def _from_library(value) -> bool:
-    return getattr(value, "__module__", None) in _LIBRARY_MODULES
+    return str(getattr(value, "__module__", "")).partition(".")[0] == "c182lib"
 
 
 def library_use(answer, names: Sequence[str]) -> str | None:
@@ -909,10 +907,10 @@ def _plain_or_none(value):
 
 def _first_lines(text: str, lines: int = 12, width: int = 160) -> str:
     """The start of what an answer printed, as a verdict shows it: a few short lines."""
-    kept = [line if len(line) <= width else line[:width] + " ..."
-            for line in text.splitlines()[:lines]]
-    if len(text.splitlines()) > lines:  # a cut at MAX_OUTPUT_CHARS ends with its own note
-        kept.append(f"... ({len(text.splitlines()) - lines} more lines not shown)")
+    all_lines = text.splitlines()
+    kept = [line if len(line) <= width else line[:width] + " ..." for line in all_lines[:lines]]
+    if len(all_lines) > lines:  # a cut at MAX_OUTPUT_CHARS ends with its own note
+        kept.append(f"... ({len(all_lines) - lines} more lines not shown)")
     return "\n".join(kept)
 
 
