@@ -208,6 +208,7 @@ _UNBIASED_HINTS = (
     "BatchNorm uses the biased variance, the mean of the squared deviations (divide by N*H*W, "
     "np.var's default ddof=0), not the unbiased ddof=1.")
 
+
 def _spatial_solution(dout, x, gamma, eps=1e-5):
     """The notebook's way: channels last, one row per (image, position), fully connected
     BatchNorm's backward, and back."""
