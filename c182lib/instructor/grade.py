@@ -307,7 +307,7 @@ def written_answers(plan: NotebookPlan, exercise: Exercise) -> list[tuple[str, s
 def grade_submissions(submissions: list[Path], settings: Settings) -> list[SubmissionResult]:
     """Grade each submission; never raises for anything a submission holds."""
     rows: list[SubmissionResult] = []
-    work: list[tuple[SubmissionResult, NotebookPlan, list[str], set[str]]] = []
+    work: list[tuple[SubmissionResult, NotebookPlan, list[str]]] = []
     for submission in submissions:
         row = SubmissionResult(str(submission))
         rows.append(row)
@@ -332,7 +332,6 @@ def grade_submissions(submissions: list[Path], settings: Settings) -> list[Submi
                                         f"{graded_in[exercise_id].path.name} only")
                 else:
                     graded_in[exercise_id] = plan
-        unstamped: set[str] = set()
         for exercise in expected_exercises(numbers):
             plan = graded_in.get(exercise.id)
             if plan is None and exercise.kind != "written":
@@ -341,7 +340,6 @@ def grade_submissions(submissions: list[Path], settings: Settings) -> list[Submi
                              and exercise.notebook in p.numbers), None)
                 if plan is not None:
                     graded_in[exercise.id] = plan
-                    unstamped.add(exercise.id)
             if plan is None:
                 row.exercises[exercise.id] = ExerciseResult(
                     exercise, "not found", note="no cell is stamped with this exercise")
@@ -353,14 +351,14 @@ def grade_submissions(submissions: list[Path], settings: Settings) -> list[Submi
             to_run = [i for i, p in graded_in.items() if p is plan
                       and EXERCISES[i].kind != "written"]
             if to_run:
-                work.append((row, plan, to_run, unstamped))
+                work.append((row, plan, to_run))
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=max(1, settings.jobs)) as pool:
-        futures = [(row, unstamped, pool.submit(grade_notebook, plan, ids, settings))
-                   for row, plan, ids, unstamped in work]
-        for row, unstamped, future in futures:
+        futures = [(row, plan, pool.submit(grade_notebook, plan, ids, settings))
+                   for row, plan, ids in work]
+        for row, plan, future in futures:
             for exercise_id, result in future.result().items():
-                if exercise_id in unstamped:
+                if exercise_id not in plan.stamps:  # found by its answer's name
                     result.note = "; ".join(filter(None, [
                         "no cell is stamped with it: graded by its answer's name",
                         result.note]))
