@@ -70,7 +70,6 @@ def test_every_exercise_is_stamped_in_exactly_its_notebook(exercise_id, source_s
         assert len(cells) == 1, f"{exercise_id} is stamped in {len(cells)} cells"
 
 
-
 def assigned(answer_name: str) -> str:
     """What a cell holding the answer called ``answer_name`` contains: ``answer_i =``, or
     ``answers["one-to-one"] =`` for a part kept in a dict (``answers[one-to-one]``)."""

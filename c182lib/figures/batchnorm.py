@@ -170,7 +170,6 @@ def _channel_stats_text(x: np.ndarray, out: np.ndarray, gamma: np.ndarray, beta:
             f"{channels}.{shown}")
 
 
-
 def _numbers(values) -> str:
     """``[2.00, -1.00, 5]``: a short list of values, as the figures label them."""
     return "[" + ", ".join(format_value(v) for v in values) + "]"
