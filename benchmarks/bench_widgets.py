@@ -83,29 +83,13 @@ def _report(label: str, samples: dict) -> None:
 
 
 def _explorers() -> list[tuple[str, Callable[[], object]]]:
-    """(label, factory) for each explorer at its defaults and at its largest settings (the
-    same ones as the browser suite, `benchmarks.bench_browser.EXPLORERS`)."""
-    from c182lib.widgets.batchnorm import batchnorm_explorer
-    from c182lib.widgets.conv import conv_explorer
-    from c182lib.widgets.pool import pool_explorer
-    from c182lib.widgets.rnn import rnn_gradient_explorer
+    """(label, factory) of each explorer the browser suite times, at its defaults and at its
+    largest settings: the calls of `benchmarks.bench_browser.EXPLORERS`, run here."""
+    import c182lib.widgets
+    from benchmarks.bench_browser import EXPLORERS
 
-    return [
-        ("conv_explorer() (1-D, defaults)", conv_explorer),
-        ("conv_explorer(dims=2)", lambda: conv_explorer(dims=2)),
-        ("conv_explorer(show_matrix=True)", lambda: conv_explorer(show_matrix=True)),
-        ("pool_explorer() (defaults)", pool_explorer),
-        ("rnn_gradient_explorer() (defaults)", rnn_gradient_explorer),
-        ("batchnorm_explorer() (defaults)", batchnorm_explorer),
-        ("conv_explorer(n=16)", lambda: conv_explorer(n=16)),
-        ("conv_explorer(dims=2, n=16, show_matrix=True)",
-         lambda: conv_explorer(dims=2, n=16, show_matrix=True)),
-        ("pool_explorer(size=8, stride=1, ties=True)",
-         lambda: pool_explorer(size=8, stride=1, ties=True)),
-        ("rnn_gradient_explorer(T=200, clip=True)",
-         lambda: rnn_gradient_explorer(T=200, clip=True)),
-        ("batchnorm_explorer(batch_size=32)", lambda: batchnorm_explorer(batch_size=32)),
-    ]
+    explorers = {name: getattr(c182lib.widgets, name) for name in c182lib.widgets.__all__}
+    return [(label, lambda call=call: eval(call, explorers)) for label, call in EXPLORERS]
 
 
 def run(matmul_gflops: float) -> None:
