@@ -13,12 +13,16 @@ import math
 
 import matplotlib
 import numpy as np
+from matplotlib.artist import allow_rasterization
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import ListedColormap, to_rgb
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.colors import ListedColormap, to_rgb, to_rgba
 from matplotlib.figure import Figure
 from matplotlib.image import imsave
 from matplotlib.patches import Rectangle
+from matplotlib.path import Path
+from matplotlib.text import Text
+from matplotlib.transforms import IdentityTransform, TransformedPatchPath
 
 # Okabe-Ito palette.
 ORANGE = "#E69F00"
@@ -154,6 +158,26 @@ def format_value(value: float) -> str:
     return f"{value:.2f}"
 
 
+class Cell(Rectangle):
+    """An upright `Rectangle` (a diagram's cell) whose outline is kept in data coordinates.
+
+    It draws and hit-tests like a Rectangle. A Rectangle's outline is the unit square, mapped
+    onto the box by a transform that it rebuilds and composes with the axes' transform at
+    every draw and hit test; for grids of hundreds of cells that was a quarter of a redraw.
+    Here the composed transform is the axes' own.
+    """
+
+    def get_path(self) -> Path:
+        x0, y0, x1, y1 = self.get_bbox().extents
+        return Path([(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)], closed=True)
+
+    def get_patch_transform(self):
+        return IdentityTransform()
+
+    def get_corners(self) -> np.ndarray:
+        return self.get_path().vertices[:4]
+
+
 def draw_grid(ax: Axes, values, origin=(0.0, 0.0), facecolors=None, hatches=None,
               labels: bool = True, edgecolor: str = BLACK, fontsize: float = 9,
               gid: str | None = None) -> list[Rectangle]:
@@ -177,28 +201,101 @@ def draw_grid(ax: Axes, values, origin=(0.0, 0.0), facecolors=None, hatches=None
 
     Returns
     -------
-    list of Rectangle
-        The cell patches in row-major order.
+    list of Cell
+        The cell patches (Rectangles) in row-major order.
     """
     grid = np.atleast_2d(np.asarray(values, dtype=float))
     rows, cols = grid.shape
     x0, y0 = origin
     patches = []
+    # The clip path `add_artist` would build for each cell, built once (it is not used: the
+    # cells are not clipped).
+    axes_outline = TransformedPatchPath(ax.patch)
     for r in range(rows):
         for c in range(cols):
             face = INPUT_COLOR if facecolors is None else np.atleast_2d(facecolors)[r][c]
             hatch = None if hatches is None else np.atleast_2d(hatches)[r][c] or None
-            rect = Rectangle((x0 + c, y0 + r), 1, 1, facecolor=face, edgecolor=edgecolor,
-                             hatch=hatch, linewidth=0.8, **INSIDE_AXES)
+            rect = Cell((x0 + c, y0 + r), 1, 1, facecolor=face, edgecolor=edgecolor,
+                        hatch=hatch, linewidth=0.8, clip_path=axes_outline, **INSIDE_AXES)
             if gid is not None:
                 rect.set_gid(gid)
             ax.add_artist(rect)  # not add_patch: the limits are set by the caller, and
             # add_patch's data-limit update dominated the drawing time of large grids
             patches.append(rect)
             if labels:
-                ax.text(x0 + c + 0.5, y0 + r + 0.5, format_value(grid[r, c]), ha="center",
-                        va="center", fontsize=fontsize, **INSIDE_AXES)
+                cell_label(ax, x0 + c + 0.5, y0 + r + 0.5, format_value(grid[r, c]),
+                           ha="center", va="center", fontsize=fontsize, clip_path=axes_outline)
     return patches
+
+
+class CellLabel(Text):
+    """A short label inside a diagram (a cell's value, a tap's name): a `Text` that the Agg
+    canvas, which draws every PNG (notebooks and explorers), paints from kept pixels.
+
+    A redraw paints the same few strings tens to hundreds of times, and shaping and rasterising
+    each anew was up to a third of redrawing a labelled grid. So the first time a label is
+    painted in a given style its pixels are kept (`_LABEL_PIXELS`), and later paintings copy
+    them to the nearest whole pixel (glyphs move by less than half a pixel). Other renderers
+    (SVG, PDF) and everything that measures text see ordinary text. Make one with `cell_label`.
+    """
+
+    @allow_rasterization
+    def draw(self, renderer) -> None:
+        if (type(renderer) is not RendererAgg or self.get_usetex() or self.get_path_effects()
+                or self.get_bbox_patch() is not None):
+            super().draw(renderer)
+            return
+        if not self.get_visible() or not self.get_text():
+            return
+        x, y = self.get_transform().transform(self.get_unitless_position())
+        if not (math.isfinite(x) and math.isfinite(y)):
+            return
+        x, y = round(x), round(y)
+        key = (self.get_text(), to_rgba(self.get_color(), self.get_alpha()),
+               self.get_fontproperties().copy(), self.get_horizontalalignment(),
+               self.get_verticalalignment(), self.get_rotation(), self.get_antialiased(),
+               self.get_linespacing(), renderer.dpi, matplotlib.rcParams["text.hinting"])
+        if key not in _LABEL_PIXELS:
+            if len(_LABEL_PIXELS) >= _LABEL_PIXELS_KEPT:
+                _LABEL_PIXELS.clear()
+            _LABEL_PIXELS[key] = self._paint_alone(renderer, x, y)
+        pixels, anchor_x, anchor_y = _LABEL_PIXELS[key]
+        gc = renderer.new_gc()
+        self._set_gc_clip(gc)
+        renderer.draw_image(gc, x - anchor_x, y - anchor_y, pixels)
+        gc.restore()
+        self.stale = False
+
+    def _paint_alone(self, renderer, x: int, y: int) -> tuple[np.ndarray, int, int]:
+        """This label painted as `Text` on a transparent canvas just its size: the RGBA pixels,
+        shape (height, width, 4), bottom row first as ``draw_image`` takes them, and where the
+        label's anchor (display point ``x, y``) falls in them."""
+        box = self.get_window_extent(renderer)
+        left, bottom = math.floor(box.x0) - 2, math.floor(box.y0) - 2
+        canvas = RendererAgg(math.ceil(box.x1) + 2 - left, math.ceil(box.y1) + 2 - bottom,
+                             renderer.dpi)
+        alone = Text(x - left, y - bottom, self.get_text())
+        alone.update_from(self)
+        alone.set_transform(IdentityTransform())
+        alone.set_clip_on(False)
+        alone.set_figure(self.get_figure(root=True))
+        Text.draw(alone, canvas)
+        return np.asarray(canvas.buffer_rgba())[::-1].copy(), x - left, y - bottom
+
+
+# Distinct labels painted (text, colour, font, alignment, dpi): a few hundred per figure; the
+# kept pixels are about 1 kB each.
+_LABEL_PIXELS: dict = {}
+_LABEL_PIXELS_KEPT = 4096
+
+
+def cell_label(ax: Axes, x: float, y: float, text: str, **text_kwargs) -> CellLabel:
+    """Put ``text`` at data point ``(x, y)`` of ``ax`` as a `CellLabel` lying inside the axes
+    (`INSIDE_AXES`); ``text_kwargs`` are those of ``ax.text`` (``ha``, ``va``, ``fontsize``,
+    ``color``, ``gid``, ...)."""
+    label = CellLabel(x, y, text, **INSIDE_AXES, **text_kwargs)
+    ax.add_artist(label)
+    return label
 
 
 def bare_axes(ax: Axes) -> None:

@@ -29,6 +29,7 @@ from c182lib.figures._common import (
     DARK_GREY,
     LIGHT_GREY,
     TAP_COLORS,
+    cell_label,
     describe,
     format_value,
     new_figure,
@@ -229,8 +230,8 @@ def batchnorm_layout_figure(x, layout: str = "NCHW", eps: float = 1e-5, channel_
     ax_sources.imshow(fractions, cmap="Greys", vmin=0, vmax=2.0, aspect="auto", gid="sources")
     for k in range(n_stats):
         for c in range(n_channels):
-            ax_sources.text(c, k, f"{100 * fractions[k, c]:.0f} %", ha="center", va="center",
-                            fontsize=8, color=BLACK)
+            cell_label(ax_sources, c, k, f"{100 * fractions[k, c]:.0f} %", ha="center",
+                       va="center", fontsize=8, color=BLACK)
     ax_sources.set_xticks(range(n_channels))
     ax_sources.set_yticks(range(n_stats))
     ax_sources.set_xlabel("channel c")

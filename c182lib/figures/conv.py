@@ -44,12 +44,12 @@ from c182lib.figures._common import (
     BLACK,
     DROPPED_COLOR,
     INPUT_COLOR,
-    INSIDE_AXES,
     OUTPUT_COLOR,
     PAD_COLOR,
     SEQUENTIAL_CMAP,
     TAP_COLORS,
     WINDOW_COLOR,
+    cell_label,
     describe,
     draw_grid,
     finish_grid_axes,
@@ -231,8 +231,8 @@ def _draw_sliding_1d(container: FigureBase, geom: WindowGeometry, x: np.ndarray,
     roles = _roles_1d(geom, window)
     _draw_cells(ax, np.pad(x, p), roles, geom.is_padding())
     for i in range(geom.n):
-        ax.text(p + i + 0.5, -0.12, _sub("x", i + 1), ha="center", va="bottom", fontsize=7,
-                color="0.35", **INSIDE_AXES)
+        cell_label(ax, p + i + 0.5, -0.12, _sub("x", i + 1), ha="center", va="bottom",
+                   fontsize=7, color="0.35")
 
     out_top, levels = _sliding_1d_rows(geom, position)
     if window is None:
@@ -247,7 +247,7 @@ def _draw_sliding_1d(container: FigureBase, geom: WindowGeometry, x: np.ndarray,
                            linewidth=1.0, gid="bracket"))
         for j, tap in enumerate(window):
             label = _sub("w", j + 1) if w is None else f"×{format_value(w[j])}"
-            ax.text(tap + 0.5, 1.32, label, ha="center", va="top", fontsize=8, **INSIDE_AXES)
+            cell_label(ax, tap + 0.5, 1.32, label, ha="center", va="top", fontsize=8)
 
     out_x = np.arange(geom.n_out) * geom.stride + (span - 1) / 2  # centred under its window
     out_labels = [_sub("y", o + 1) for o in range(geom.n_out)] if y is None else None
@@ -257,8 +257,8 @@ def _draw_sliding_1d(container: FigureBase, geom: WindowGeometry, x: np.ndarray,
         if o == position:
             patch.set_linewidth(2.4)
         if out_labels is not None:
-            ax.text(out_x[o] + 0.5, out_top + 0.5, out_labels[o], ha="center", va="center",
-                    fontsize=9, **INSIDE_AXES)
+            cell_label(ax, out_x[o] + 0.5, out_top + 0.5, out_labels[o], ha="center",
+                       va="center", fontsize=9)
     if window is not None:
         ax.add_patch(FancyArrowPatch((window.mean() + 0.5, 1.75),
                                      (out_x[position] + 0.5, out_top - 0.05),
@@ -600,8 +600,9 @@ def _draw_matrix(ax: Axes, taps: np.ndarray, symbols: list[str], row_labels: lis
     if cols <= _TEXT_CELL_LIMIT:
         for r, c in zip(*np.nonzero(taps >= 0), strict=True):
             t = int(taps[r, c])
-            ax.text(c, r, symbols[t], ha="center", va="center", fontsize=7 if cols > 16 else 8,
-                    color=_text_color(TAP_COLORS[t % len(TAP_COLORS)]), **INSIDE_AXES)
+            cell_label(ax, c, r, symbols[t], ha="center", va="center",
+                       fontsize=7 if cols > 16 else 8,
+                       color=_text_color(TAP_COLORS[t % len(TAP_COLORS)]))
         ax.vlines(np.arange(1, cols) - 0.5, -0.5, rows - 0.5, color="0.8", linewidth=0.5)
         ax.hlines(np.arange(1, rows) - 0.5, -0.5, cols - 0.5, color="0.8", linewidth=0.5)
     if cols <= 24:
@@ -956,9 +957,9 @@ def im2col_figure(x=(4, 4), kernel_size=3, stride=1, padding=0) -> Figure:
     fontsize = 8 if cell >= 0.3 else 6
     _draw_sources(ax_img, padded_x, padded_source, cmap, fontsize)
     for r, c in zip(*np.nonzero(padded_source >= 0), strict=True):
-        ax_img.text(c + 0.95, r + 0.95, f"×{copies.ravel()[padded_source[r, c]]}",
-                    ha="right", va="bottom", fontsize=fontsize - 2,
-                    color=_text_color(cmap(padded_source[r, c])), **INSIDE_AXES)
+        cell_label(ax_img, c + 0.95, r + 0.95, f"×{copies.ravel()[padded_source[r, c]]}",
+                   ha="right", va="bottom", fontsize=fontsize - 2,
+                   color=_text_color(cmap(padded_source[r, c])))
     finish_grid_axes(ax_img, cols.padded, rows.padded)
     ax_img.set_title(f"image x ({h} × {w}, padding {rows.padding})", fontsize=9)
 
@@ -998,5 +999,5 @@ def _draw_sources(ax: Axes, values: np.ndarray, source: np.ndarray, cmap: Listed
     for patch, pad in zip(patches, is_pad.ravel(), strict=True):
         patch.set_gid("padding" if pad else "input")
     for (r, c), value in np.ndenumerate(values):
-        ax.text(c + 0.5, r + 0.45, format_value(value), ha="center", va="center",
-                fontsize=fontsize, color=_text_color(faces[r, c]), **INSIDE_AXES)
+        cell_label(ax, c + 0.5, r + 0.45, format_value(value), ha="center", va="center",
+                   fontsize=fontsize, color=_text_color(faces[r, c]))

@@ -47,6 +47,8 @@ from c182lib.figures._common import (
     PURPLE,
     SKY_BLUE,
     YELLOW,
+    Cell,
+    cell_label,
     describe,
     draw_grid,
     finish_grid_axes,
@@ -323,9 +325,9 @@ def _draw_dx(ax: Axes, pooling: _Pooling, dx: np.ndarray, sources: list[list[lis
     p = pooling.p
     x0, y0 = origin
     for r, c in zip(*np.nonzero(pooling.is_pad), strict=True):
-        ax.add_artist(Rectangle((x0 + c, y0 + r), 1, 1, facecolor=PAD_COLOR, edgecolor=BLACK,
-                                hatch="//", hatchcolor=_HATCH_COLORS["pad"], linewidth=0.8,
-                                gid="dx-pad", **INSIDE_AXES))
+        ax.add_artist(Cell((x0 + c, y0 + r), 1, 1, facecolor=PAD_COLOR, edgecolor=BLACK,
+                           hatch="//", hatchcolor=_HATCH_COLORS["pad"], linewidth=0.8,
+                           gid="dx-pad", **INSIDE_AXES))
     faces = np.full(dx.shape, INPUT_COLOR, dtype=object)
     roles = np.full(dx.shape, "dx-zero", dtype=object)
     for r in range(pooling.h):
@@ -346,11 +348,11 @@ def _draw_dx(ax: Axes, pooling: _Pooling, dx: np.ndarray, sources: list[list[lis
         for c in range(pooling.w):
             x, y = x0 + p + c, y0 + p + r
             if sources[r][c]:
-                ax.text(x + 0.5, y + 0.5, format_value(dx[r, c]), ha="center", va="center",
-                        fontsize=fontsize, **INSIDE_AXES)
+                cell_label(ax, x + 0.5, y + 0.5, format_value(dx[r, c]), ha="center",
+                           va="center", fontsize=fontsize)
             if len(sources[r][c]) > 1:
-                ax.text(x + 0.97, y + 0.03, f"×{len(sources[r][c])}", ha="right", va="top",
-                        fontsize=fontsize - 3, gid="dx-count", **INSIDE_AXES)
+                cell_label(ax, x + 0.97, y + 0.03, f"×{len(sources[r][c])}", ha="right",
+                           va="top", fontsize=fontsize - 3, gid="dx-count")
 
 
 def pooling_figure(x=None, kernel_size=2, stride=None, padding: int = 0,

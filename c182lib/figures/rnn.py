@@ -33,6 +33,7 @@ from c182lib.figures._common import (
     VERMILION,
     YELLOW,
     bare_axes,
+    cell_label,
     contrast_ratio,
     describe,
     new_figure,
@@ -586,9 +587,9 @@ def hidden_state_figure(h, x=None, y=None, target=None, sequence: int = 0) -> Fi
         for t in range(T):
             for i in range(H):
                 value = h[t, i]
-                ax.text(t + 1, i, f"{value:.1f}".replace("-0.0", "0.0"), ha="center",
-                        va="center", fontsize=6.5,
-                        color=_readable_on(cmap(image.norm(value))))
+                cell_label(ax, t + 1, i, f"{value:.1f}".replace("-0.0", "0.0"), ha="center",
+                           va="center", fontsize=6.5,
+                           color=_readable_on(cmap(image.norm(value))))
     ax.set_xlabel("time step t")
     ax.set_ylabel("hidden unit")
     ax.set_yticks(range(0, H, max(1, H // 8)))
