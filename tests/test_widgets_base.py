@@ -174,3 +174,44 @@ def test_figure_png_is_the_bytes_savefig_writes_unhinted_and_leaves_the_dpi():
     assert figure_png(figure) == saved.getvalue()
     assert figure.dpi == dpi
     assert figure_png(figure, dpi=50).startswith(b"\x89PNG")
+
+
+def test_a_setting_shown_before_is_shown_again_without_drawing():
+    drawn = []
+
+    def counted(k):
+        drawn.append(k)
+        return draw(k)
+
+    explorer = _base.build_explorer("demo", {"k": ipywidgets.IntSlider(value=2, max=5)},
+                                    counted, describe)
+    first = shown_png(explorer)
+    explorer.controls["k"].value = 3
+    explorer.controls["k"].value = 5  # impossible: not kept
+    explorer.controls["k"].value = 2
+    assert drawn == [2, 3, 5] and shown_png(explorer) == first
+    assert explorer.status.value == "k = 2" and explorer.error is None
+    # The figure of a kept setting is drawn again when asked for, once, for the current values.
+    figure = explorer.figure
+    assert drawn == [2, 3, 5, 2] and explorer.figure is figure
+    assert figure_png(figure, compress_level=1) == first
+    explorer.controls["k"].value = 5
+    assert explorer.figure is None and drawn == [2, 3, 5, 2, 5]
+
+
+def test_the_least_recently_shown_setting_is_dropped_first(monkeypatch):
+    monkeypatch.setattr(_base, "KEPT_SETTINGS", 2)
+    drawn = []
+
+    def counted(k):
+        drawn.append(k)
+        return draw(k)
+
+    explorer = _base.build_explorer("demo", {"k": ipywidgets.IntSlider(value=1, max=3)},
+                                    counted, describe)
+    for k in (2, 1, 3):  # 1 was shown more recently than 2: 2 is dropped for 3
+        explorer.controls["k"].value = k
+    explorer.controls["k"].value = 1
+    assert drawn == [1, 2, 3]
+    explorer.controls["k"].value = 2
+    assert drawn == [1, 2, 3, 2]

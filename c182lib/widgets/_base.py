@@ -3,7 +3,9 @@
 An explorer is a column of controls, a status line and a figure. Each change of a control calls
 a plain plotting function (the same one that draws the static figures) and shows the Figure it
 returns; a ``ValueError`` from the library (an impossible setting, such as an output size below 1)
-is shown as a message in the status line instead of a traceback.
+is shown as a message in the status line instead of a traceback. A setting shown before (a
+student stepping a slider back and forth) is shown again from what was kept of it, its status
+text and image, without drawing.
 
 Front-end contract (the browser tests rely on it): the container has CSS class ``c182-explorer``,
 the status line ``c182-status`` and the figure area ``c182-figure``.
@@ -16,7 +18,9 @@ import functools
 import gc
 import html
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
+from typing import NamedTuple
 
 from matplotlib.figure import Figure
 
@@ -26,6 +30,10 @@ try:
     import ipywidgets
 except ImportError:  # pragma: no cover - exercised by tests that hide ipywidgets
     ipywidgets = None
+
+# How many settings an explorer keeps the status and image of (the least recently shown is
+# dropped first). An image is 10-150 kB of PNG; the figure itself is not kept (up to ~9 MB).
+KEPT_SETTINGS = 32
 
 
 def build_explorer(title: str, controls: Mapping[str, object],
@@ -106,7 +114,8 @@ if ipywidgets is not None:
         output : ipywidgets.Output
             Where the figure is displayed.
         figure : Figure or None
-            The figure drawn for the current values (None while the setting is impossible).
+            The figure for the current values (None while the setting is impossible). For a
+            setting shown from what was kept, it is drawn again when first asked for.
         error : str or None
             The message of the last ``ValueError``, or None.
         """
@@ -117,7 +126,8 @@ if ipywidgets is not None:
             self._describe = describe
             self._adjust = adjust
             self._adjusting = False
-            self.figure = None
+            self._figure = None
+            self._kept = OrderedDict()  # values -> _Shown, oldest first
             self.error = None
             self.status = ipywidgets.HTML()
             self.status.add_class("c182-status")
@@ -145,6 +155,13 @@ if ipywidgets is not None:
             return html.unescape(re.sub(r"<[^>]+>", "", text))
 
         @property
+        def figure(self):
+            """The figure for the current values, or None (see the class docstring)."""
+            if self.error is None and self._figure is None:
+                self._figure = self._draw(**self.values)
+            return self._figure
+
+        @property
         def values(self) -> dict:
             """Current control values by name."""
             return {name: control.value for name, control in self.controls.items()}
@@ -160,22 +177,35 @@ if ipywidgets is not None:
                 finally:
                     self._adjusting = False
             values = self.values
-            try:
-                text = self._describe(**values)
-                figure = self._draw(**values)
-            except ValueError as err:
-                self.error = str(err)
-                self.figure = None
-                self.status.value = (
-                    f"<span style='color:#D55E00'><b>Not possible:</b> "
-                    f"{html.escape(self.error)}</span>"
-                )
-                self.output.outputs = ()
-                return
+            key = tuple(values.items())
+            shown = self._kept.pop(key, None)
+            self._figure = None
+            if shown is None:
+                try:
+                    text = self._describe(**values)
+                    self._figure = self._draw(**values)
+                except ValueError as err:
+                    self.error = str(err)
+                    self.status.value = (
+                        f"<span style='color:#D55E00'><b>Not possible:</b> "
+                        f"{html.escape(self.error)}</span>"
+                    )
+                    self.output.outputs = ()
+                    return
+                shown = _Shown(text, _display_data(self._figure))
+            self._kept[key] = shown
+            if len(self._kept) > KEPT_SETTINGS:
+                self._kept.popitem(last=False)
             self.error = None
-            self.figure = figure
-            self.status.value = text
-            self.output.outputs = (_display_data(figure),)
+            self.status.value = shown.status
+            self.output.outputs = (shown.output,)
+
+
+class _Shown(NamedTuple):
+    """What an explorer shows for one setting: the status line and the figure's output record."""
+
+    status: str
+    output: dict
 
 
 def _display_data(figure: Figure) -> dict:
