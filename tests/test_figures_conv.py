@@ -57,8 +57,11 @@ def cell_positions(fig, gid):
     return sorted((r.get_x(), r.get_y()) for r in patches(fig, gid))
 
 
-def axes_texts(fig):
-    return [t.get_text() for ax in fig.axes for t in ax.texts]
+def axes_texts(fig, gid=None):
+    """The texts inside the axes: those with ``gid``, or (None) all but the row and column names."""
+    names = ("row-name", "column-name")
+    return [t.get_text() for ax in fig.axes for t in ax.texts
+            if t.get_gid() == gid or (gid is None and t.get_gid() not in names)]
 
 
 def png_bytes(fig):
@@ -259,6 +262,8 @@ def test_conv_matrix_figure_worksheet_4x6():
     title = fig.get_suptitle()
     assert "4 × 6" in title and "12 of 24" in title and "density 0.5" in title
     assert sorted(axes_texts(fig)) == sorted(["w₁", "w₂", "w₃"] * 4)
+    assert axes_texts(fig, "column-name") == ["0", "x₁", "x₂", "x₃", "x₄", "0"]
+    assert axes_texts(fig, "row-name") == ["y₁", "y₂", "y₃", "y₄"]
 
 
 @SETTINGS

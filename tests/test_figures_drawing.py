@@ -1,5 +1,6 @@
 """The drawing primitives the figures share: a `CellLabel` paints what the same `Text` paints,
-a `Cell` what the same `Rectangle` paints, in every renderer."""
+a `Cell` what the same `Rectangle` paints, in every renderer; `edge_labels` sit where tick
+labels would."""
 
 from __future__ import annotations
 
@@ -141,3 +142,46 @@ def test_draw_grid_cells_and_labels_follow_the_values():
     assert [t.get_text() for t in ax.texts] == ["1", "2.50", "-3", "0"]
     assert [t.get_position() for t in ax.texts] == [(1.5, 0.5), (2.5, 0.5), (1.5, 1.5),
                                                      (2.5, 1.5)]
+
+
+def _named_matrix(kind: str, rotation: float) -> Figure:
+    """A 3 x 5 image whose rows and columns are named by tick labels or by `edge_labels`."""
+    figure = Figure(figsize=(3, 2), layout="constrained")
+    ax = figure.add_subplot()
+    ax.imshow(np.arange(15.0).reshape(3, 5))
+    rows, columns = ["y₁", "y₂", "y₃"], ["x₁", "x₂", "a longer name", "x₄", "0"]
+    if kind == "ticks":
+        ax.set_xticks(range(5), columns, fontsize=7, rotation=rotation)
+        ax.set_yticks(range(3), rows, fontsize=7)
+        ax.tick_params(length=0)
+        ax.xaxis.set_ticks_position("top")
+    else:
+        ax.set_xticks([])
+        ax.set_yticks([])
+        _common.edge_labels(ax, "top", range(5), columns, fontsize=7, rotation=rotation)
+        _common.edge_labels(ax, "left", range(3), rows, fontsize=7)
+    return figure
+
+
+@pytest.mark.parametrize("rotation", [0, 90])
+def test_edge_labels_sit_where_tick_labels_would_and_the_layout_makes_room(rotation):
+    ticks, edges = _named_matrix("ticks", rotation), _named_matrix("edges", rotation)
+    figure_png(ticks), figure_png(edges)  # draws: the layout places the axes
+    renderer = edges.canvas.get_renderer()
+    (ax,) = edges.axes
+    np.testing.assert_allclose(ax.get_position().bounds, ticks.axes[0].get_position().bounds,
+                               atol=0.01)
+    tick_boxes = [t.get_window_extent() for t in (*ticks.axes[0].get_xticklabels(),
+                                                 *ticks.axes[0].get_yticklabels())]
+    edge_boxes = [t.get_window_extent(renderer) for t in ax.texts]
+    assert [t.get_gid() for t in ax.texts] == ["column-name"] * 5 + ["row-name"] * 3
+    np.testing.assert_allclose([b.extents for b in edge_boxes],
+                               [b.extents for b in tick_boxes], atol=1.5)
+    inside = edges.bbox.padded(0.5)
+    assert all(inside.contains(b.x0, b.y0) and inside.contains(b.x1, b.y1) for b in edge_boxes)
+
+
+def test_edge_labels_refuse_an_unknown_side():
+    figure, ax = _axes_figure()
+    with pytest.raises(ValueError, match="side must be 'left' or 'top'; got 'bottom'"):
+        _common.edge_labels(ax, "bottom", [1], ["x"])

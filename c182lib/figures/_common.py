@@ -22,7 +22,12 @@ from matplotlib.image import imsave
 from matplotlib.patches import Rectangle
 from matplotlib.path import Path
 from matplotlib.text import Text
-from matplotlib.transforms import IdentityTransform, TransformedPatchPath
+from matplotlib.transforms import (
+    IdentityTransform,
+    ScaledTranslation,
+    TransformedPatchPath,
+    blended_transform_factory,
+)
 
 # Okabe-Ito palette.
 ORANGE = "#E69F00"
@@ -296,6 +301,40 @@ def cell_label(ax: Axes, x: float, y: float, text: str, **text_kwargs) -> CellLa
     label = CellLabel(x, y, text, **INSIDE_AXES, **text_kwargs)
     ax.add_artist(label)
     return label
+
+
+def edge_labels(ax: Axes, side: str, positions, labels, pad: float = 3.5,
+                **text_kwargs) -> list[CellLabel]:
+    """Name the rows (``side="left"``) or columns (``side="top"``) of a diagram in ``ax``:
+    each of ``labels`` beside its data coordinate in ``positions``, ``pad`` points outside
+    that edge of the axes, where a tick label would be (the axes' own ticks stay empty).
+
+    A tick label is created, measured and drawn with its tick (two lines and two texts each);
+    for the dozens of row and column names of a matrix that was a sixth of a redraw. These are
+    `CellLabel`s that count for the layout, so a layout engine makes room for them, with gid
+    ``"row-name"`` or ``"column-name"``. ``text_kwargs`` are ``ax.text``'s (``fontsize``,
+    ``rotation``, ...).
+    """
+    if side not in ("left", "top"):
+        raise ValueError(f"side must be 'left' or 'top'; got {side!r}")
+    points = ax.get_figure(root=True).dpi_scale_trans
+    if side == "left":
+        transform = (blended_transform_factory(ax.transAxes, ax.transData)
+                     + ScaledTranslation(-pad / 72, 0, points))
+        places = [(0, position) for position in positions]
+        align = {"ha": "right", "va": "center", "gid": "row-name"}
+    else:
+        transform = (blended_transform_factory(ax.transData, ax.transAxes)
+                     + ScaledTranslation(0, pad / 72, points))
+        places = [(position, 1) for position in positions]
+        align = {"ha": "center", "va": "bottom", "gid": "column-name"}
+    made = []
+    for (x, y), label in zip(places, labels, strict=True):
+        text = CellLabel(x, y, label, transform=transform, clip_on=False,
+                         **{**align, **text_kwargs})
+        ax.add_artist(text)
+        made.append(text)
+    return made
 
 
 def bare_axes(ax: Axes) -> None:

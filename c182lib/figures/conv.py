@@ -52,6 +52,7 @@ from c182lib.figures._common import (
     cell_label,
     describe,
     draw_grid,
+    edge_labels,
     finish_grid_axes,
     format_value,
     new_figure,
@@ -267,10 +268,9 @@ def _draw_sliding_1d(container: FigureBase, geom: WindowGeometry, x: np.ndarray,
 
     finish_grid_axes(ax, geom.padded, out_top + 1)
     ax.set_ylim(out_top + 1.3, -0.6)
-    ax.set_yticks([0.5, out_top + 0.5],
-                  [f"input (n = {geom.n}, p = {p})", f"output (n_out = {geom.n_out})"],
-                  fontsize=8)
-    ax.tick_params(axis="y", length=0)
+    edge_labels(ax, "left", [0.5, out_top + 0.5],
+                [f"input (n = {geom.n}, p = {p})", f"output (n_out = {geom.n_out})"],
+                fontsize=8)
 
     which = "all windows" if position is None else f"window of {_sub('y', position + 1)}"
     container.suptitle(
@@ -605,15 +605,12 @@ def _draw_matrix(ax: Axes, taps: np.ndarray, symbols: list[str], row_labels: lis
                        color=_text_color(TAP_COLORS[t % len(TAP_COLORS)]))
         ax.vlines(np.arange(1, cols) - 0.5, -0.5, rows - 0.5, color="0.8", linewidth=0.5)
         ax.hlines(np.arange(1, rows) - 0.5, -0.5, cols - 0.5, color="0.8", linewidth=0.5)
+    ax.set_xticks([])
+    ax.set_yticks([])
     if cols <= 24:
-        ax.set_xticks(np.arange(cols), col_labels, fontsize=7, rotation=90 if cols > 12 else 0)
-        ax.set_yticks(np.arange(rows), row_labels, fontsize=7)
-    else:
-        ax.set_xticks([])
-        ax.set_yticks([])
-    ax.tick_params(which="major", length=0)
-    ax.xaxis.set_ticks_position("top")
-    ax.xaxis.set_label_position("top")
+        edge_labels(ax, "top", range(cols), col_labels, fontsize=7,
+                    rotation=90 if cols > 12 else 0)
+        edge_labels(ax, "left", range(rows), row_labels, fontsize=7)
 
 
 def _matrix_title(taps: np.ndarray, n_taps: int, acts_on: str) -> str:
