@@ -176,15 +176,21 @@ def test_figure_png_is_the_bytes_savefig_writes_unhinted_and_leaves_the_dpi():
     assert figure_png(figure, dpi=50).startswith(b"\x89PNG")
 
 
-def test_a_setting_shown_before_is_shown_again_without_drawing():
+def counting_explorer(value: int) -> tuple[object, list[int]]:
+    """An explorer of `draw` over k = 0..5, and the list of the k it has drawn, in order."""
     drawn = []
 
     def counted(k):
         drawn.append(k)
         return draw(k)
 
-    explorer = _base.build_explorer("demo", {"k": ipywidgets.IntSlider(value=2, max=5)},
+    explorer = _base.build_explorer("demo", {"k": ipywidgets.IntSlider(value=value, max=5)},
                                     counted, describe)
+    return explorer, drawn
+
+
+def test_a_setting_shown_before_is_shown_again_without_drawing():
+    explorer, drawn = counting_explorer(2)
     first = shown_png(explorer)
     explorer.controls["k"].value = 3
     explorer.controls["k"].value = 5  # impossible: not kept
@@ -201,14 +207,7 @@ def test_a_setting_shown_before_is_shown_again_without_drawing():
 
 def test_the_least_recently_shown_setting_is_dropped_first(monkeypatch):
     monkeypatch.setattr(_base, "KEPT_SETTINGS", 2)
-    drawn = []
-
-    def counted(k):
-        drawn.append(k)
-        return draw(k)
-
-    explorer = _base.build_explorer("demo", {"k": ipywidgets.IntSlider(value=1, max=3)},
-                                    counted, describe)
+    explorer, drawn = counting_explorer(1)
     for k in (2, 1, 3):  # 1 was shown more recently than 2: 2 is dropped for 3
         explorer.controls["k"].value = k
     explorer.controls["k"].value = 1
