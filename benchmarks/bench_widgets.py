@@ -99,12 +99,16 @@ def run(matmul_gflops: float) -> None:
     drawing is not matmul-bound)."""
     from c182lib.widgets import _base
 
-    _base.KEPT_SETTINGS = 0  # draw every change
     if _base.ipywidgets is None:
         print("  ipywidgets is not installed: the explorers are static figures; nothing to time")
         return
     print(f"  slider change -> status + figure as PNG in the widget, {CHANGES} changes "
-          f"(defaults, then largest settings); load average "
+          f"(defaults, then largest settings), every one drawn; load average "
           f"{os.getloadavg()[0]:.1f}")
-    for label, factory in _explorers():
-        _report(label, measure_explorer(factory))
+    kept = _base.KEPT_SETTINGS
+    _base.KEPT_SETTINGS = 0
+    try:
+        for label, factory in _explorers():
+            _report(label, measure_explorer(factory))
+    finally:
+        _base.KEPT_SETTINGS = kept

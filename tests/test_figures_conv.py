@@ -128,6 +128,11 @@ def test_sliding_window_1d_example_7_3_2_1():
     assert len(patches(fig, "padding")) == 2
     widths = [r.get_linewidth() for r in patches(fig, "output")]
     assert widths.index(max(widths)) == 1  # the highlighted output is y₂
+    assert axes_texts(fig, "row-name") == ["input (n = 7, p = 1)", "output (n_out = 4)"]
+    ax = fig.axes[0]
+    rows = [ax.transData.inverted().transform(t.get_transform().transform(t.get_position()))[1]
+            for t in ax.texts if t.get_gid() == "row-name"]
+    assert rows == pytest.approx([0.5, 2.7 + 0.5])  # beside the input and the output row
 
 
 def test_sliding_window_1d_dropped_padding_cell():

@@ -32,13 +32,15 @@ def _axes_figure():
 
 
 LABELS = [  # (x, y, text, style): aligned four ways, coloured, bold, small, a minus sign,
-    # rotated on two lines, mathtext
+    # rotated on two lines, mathtext, rotated about its anchor
     (1.0, 1.0, "35", {"ha": "center", "va": "center", "fontsize": 9}),
     (3.0, 1.0, "-0.25", {"ha": "right", "va": "top", "fontsize": 7, "color": "#D55E00"}),
     (4.3, 3.1, "×4", {"ha": "left", "va": "bottom", "fontsize": 12, "fontweight": "bold"}),
     (1.7, 3.3, "−∞", {"ha": "center", "va": "baseline", "fontsize": 8, "alpha": 0.6}),
     (5.2, 1.4, "two\nlines", {"ha": "center", "va": "center", "rotation": 30}),
     (0.6, 2.4, "$x_1$", {"ha": "center", "va": "center"}),
+    (2.4, 2.2, "anchored", {"ha": "left", "va": "baseline", "rotation": 45,
+                            "rotation_mode": "anchor"}),
 ]
 PIXELS_PER_UNIT = 50  # `_axes_figure` at 100 dpi: every position above is a whole pixel
 

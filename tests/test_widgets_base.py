@@ -214,3 +214,19 @@ def test_the_least_recently_shown_setting_is_dropped_first(monkeypatch):
     assert drawn == [1, 2, 3]
     explorer.controls["k"].value = 2
     assert drawn == [1, 2, 3, 2]
+
+
+def test_a_setting_whose_value_cannot_be_a_key_is_drawn_every_time():
+    drawn = []
+
+    def counted(choice):
+        drawn.append(choice)
+        return draw(2)
+
+    menu = ipywidgets.Dropdown(options=[("one", 1), ("pair", [1, 2])], value=1)
+    explorer = _base.build_explorer("demo", {"choice": menu}, counted,
+                                    lambda choice: f"{choice!r}")
+    for label in ("pair", "one", "pair", "one"):
+        menu.label = label
+    assert explorer.status.value == "1" and explorer.error is None
+    assert drawn == [1, [1, 2], [1, 2]]

@@ -258,8 +258,9 @@ class CellLabel(Text):
         x, y = round(x), round(y)
         key = (self.get_text(), to_rgba(self.get_color(), self.get_alpha()),
                self.get_fontproperties().copy(), self.get_horizontalalignment(),
-               self.get_verticalalignment(), self.get_rotation(), self.get_antialiased(),
-               self.get_linespacing(), renderer.dpi, matplotlib.rcParams["text.hinting"])
+               self.get_verticalalignment(), self.get_rotation(), self.get_rotation_mode(),
+               self.get_antialiased(), self.get_linespacing(), renderer.dpi,
+               matplotlib.rcParams["text.hinting"])
         if key not in _LABEL_PIXELS:
             if len(_LABEL_PIXELS) >= _LABEL_PIXELS_KEPT:
                 _LABEL_PIXELS.clear()
@@ -281,6 +282,7 @@ class CellLabel(Text):
                              renderer.dpi)
         alone = Text(x - left, y - bottom, self.get_text())
         alone.update_from(self)
+        alone.set_rotation_mode(self.get_rotation_mode())  # which update_from leaves out
         alone.set_transform(IdentityTransform())
         alone.set_clip_on(False)
         alone.set_figure(self.get_figure(root=True))
@@ -322,7 +324,7 @@ def edge_labels(ax: Axes, side: str, positions, labels, pad: float = 3.5,
         transform = (blended_transform_factory(ax.transAxes, ax.transData)
                      + ScaledTranslation(-pad / 72, 0, points))
         places = [(0, position) for position in positions]
-        align = {"ha": "right", "va": "center", "gid": "row-name"}
+        align = {"ha": "right", "va": "center_baseline", "gid": "row-name"}
     else:
         transform = (blended_transform_factory(ax.transData, ax.transAxes)
                      + ScaledTranslation(0, pad / 72, points))

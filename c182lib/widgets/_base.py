@@ -32,7 +32,8 @@ except ImportError:  # pragma: no cover - exercised by tests that hide ipywidget
     ipywidgets = None
 
 # How many settings an explorer keeps the status and image of (the least recently shown is
-# dropped first). An image is 10-150 kB of PNG; the figure itself is not kept (up to ~9 MB).
+# dropped first). An image is 15-200 kB of PNG in base64; the figure itself is not kept (up
+# to ~9 MB).
 KEPT_SETTINGS = 32
 
 
@@ -60,9 +61,9 @@ def build_explorer(title: str, controls: Mapping[str, object],
         Shown between the controls and the status line (e.g. a "new random input" button whose
         click changes a control).
     adjust : callable, optional
-        ``adjust(controls)``, called before each redraw: brings controls that depend on
+        ``adjust(controls)``, called before each update: brings controls that depend on
         others up to date (e.g. a choice of output cell when the output size changes). The
-        changes it makes do not trigger redraws of their own.
+        changes it makes do not trigger updates of their own.
 
     Returns
     -------
@@ -167,9 +168,10 @@ if ipywidgets is not None:
             return {name: control.value for name, control in self.controls.items()}
 
         def update(self, change=None) -> None:
-            """Redraw for the current values (the callback of every control)."""
+            """Show the current values (the callback of every control): from what was kept of
+            them, or drawn."""
             if self._adjusting:
-                return  # the redraw that called `adjust` follows
+                return  # the update that called `adjust` follows
             if self._adjust is not None:
                 self._adjusting = True
                 try:
@@ -177,8 +179,8 @@ if ipywidgets is not None:
                 finally:
                     self._adjusting = False
             values = self.values
-            key = tuple(values.items())
-            shown = self._kept.pop(key, None)
+            key = _setting_key(values)
+            shown = self._kept.pop(key, None) if key is not None else None
             self._figure = None
             if shown is None:
                 try:
@@ -193,12 +195,24 @@ if ipywidgets is not None:
                     self.output.outputs = ()
                     return
                 shown = _Shown(text, _display_data(self._figure))
-            self._kept[key] = shown
-            if len(self._kept) > KEPT_SETTINGS:
+            if key is not None:
+                self._kept[key] = shown
+            while len(self._kept) > KEPT_SETTINGS:
                 self._kept.popitem(last=False)
             self.error = None
             self.status.value = shown.status
             self.output.outputs = (shown.output,)
+
+
+def _setting_key(values: dict) -> tuple | None:
+    """The key a setting is kept under, ``((name, value), ...)``; None when a value cannot be
+    part of a key (a list: such a setting is drawn every time)."""
+    key = tuple(values.items())
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 class _Shown(NamedTuple):
