@@ -154,11 +154,16 @@ def _measure_explorer(page, name: str, explorer) -> tuple[list[tuple[float, bool
     return samples, impossible
 
 
+def _median_p95(samples: list[float]) -> tuple[float, float]:
+    p95 = statistics.quantiles(samples, n=20)[-1] if len(samples) >= 2 else samples[0]
+    return statistics.median(samples), p95
+
+
 def _summary(samples: list[float]) -> str:
     if not samples:
         return "(no samples)"
-    p95 = statistics.quantiles(samples, n=20)[-1] if len(samples) >= 2 else samples[0]
-    return (f"median {statistics.median(samples):6.0f} ms   p95 {p95:6.0f} ms   "
+    median, p95 = _median_p95(samples)
+    return (f"median {median:6.0f} ms   p95 {p95:6.0f} ms   "
             f"worst {max(samples):6.0f} ms   (n = {len(samples)})")
 
 
@@ -166,7 +171,7 @@ def _verdict(samples: list[float]) -> str:
     """"meets" or "MISSES": median <= TARGET_MEDIAN_MS and p95 <= TARGET_P95_MS."""
     if len(samples) < 2:
         return "cannot judge"
-    median, p95 = statistics.median(samples), statistics.quantiles(samples, n=20)[-1]
+    median, p95 = _median_p95(samples)
     return "meets" if median <= TARGET_MEDIAN_MS and p95 <= TARGET_P95_MS else "MISSES"
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 
+import matplotlib
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -96,8 +97,6 @@ def test_cell_label_is_text_in_vector_output():
     label = cell_label(ax, 1, 1, "0.53", ha="center", va="center")
     assert isinstance(label, Text) and label in ax.texts
     buffer = io.StringIO()
-    import matplotlib
-
     with matplotlib.rc_context({"svg.fonttype": "none"}):
         figure.savefig(buffer, format="svg")
     assert ">0.53<" in buffer.getvalue()
@@ -168,7 +167,8 @@ def _named_matrix(kind: str, rotation: float) -> Figure:
 @pytest.mark.parametrize("rotation", [0, 90])
 def test_edge_labels_sit_where_tick_labels_would_and_the_layout_makes_room(rotation):
     ticks, edges = _named_matrix("ticks", rotation), _named_matrix("edges", rotation)
-    figure_png(ticks), figure_png(edges)  # draws: the layout places the axes
+    for figure in (ticks, edges):
+        figure_png(figure)  # draws: the layout places the axes
     renderer = edges.canvas.get_renderer()
     (ax,) = edges.axes
     np.testing.assert_allclose(ax.get_position().bounds, ticks.axes[0].get_position().bounds,

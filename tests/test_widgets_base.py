@@ -176,21 +176,20 @@ def test_figure_png_is_the_bytes_savefig_writes_unhinted_and_leaves_the_dpi():
     assert figure_png(figure, dpi=50).startswith(b"\x89PNG")
 
 
-def counting_explorer(value: int) -> tuple[object, list[int]]:
-    """An explorer of `draw` over k = 0..5, and the list of the k it has drawn, in order."""
+def counting_explorer(control, figure_for=draw) -> tuple[object, list]:
+    """An explorer whose one control ``k`` is ``control``, drawing ``figure_for(k)``, and the
+    list of the values it has drawn, in order."""
     drawn = []
 
     def counted(k):
         drawn.append(k)
-        return draw(k)
+        return figure_for(k)
 
-    explorer = _base.build_explorer("demo", {"k": ipywidgets.IntSlider(value=value, max=5)},
-                                    counted, describe)
-    return explorer, drawn
+    return _base.build_explorer("demo", {"k": control}, counted, describe), drawn
 
 
 def test_a_setting_shown_before_is_shown_again_without_drawing():
-    explorer, drawn = counting_explorer(2)
+    explorer, drawn = counting_explorer(ipywidgets.IntSlider(value=2, max=5))
     first = shown_png(explorer)
     explorer.controls["k"].value = 3
     explorer.controls["k"].value = 5  # impossible: not kept
@@ -207,7 +206,7 @@ def test_a_setting_shown_before_is_shown_again_without_drawing():
 
 def test_the_least_recently_shown_setting_is_dropped_first(monkeypatch):
     monkeypatch.setattr(_base, "KEPT_SETTINGS", 2)
-    explorer, drawn = counting_explorer(1)
+    explorer, drawn = counting_explorer(ipywidgets.IntSlider(value=1, max=3))
     for k in (2, 1, 3):  # 1 was shown more recently than 2: 2 is dropped for 3
         explorer.controls["k"].value = k
     explorer.controls["k"].value = 1
@@ -217,16 +216,9 @@ def test_the_least_recently_shown_setting_is_dropped_first(monkeypatch):
 
 
 def test_a_setting_whose_value_cannot_be_a_key_is_drawn_every_time():
-    drawn = []
-
-    def counted(choice):
-        drawn.append(choice)
-        return draw(2)
-
     menu = ipywidgets.Dropdown(options=[("one", 1), ("pair", [1, 2])], value=1)
-    explorer = _base.build_explorer("demo", {"choice": menu}, counted,
-                                    lambda choice: f"{choice!r}")
+    explorer, drawn = counting_explorer(menu, figure_for=lambda k: draw(2))
     for label in ("pair", "one", "pair", "one"):
         menu.label = label
-    assert explorer.status.value == "1" and explorer.error is None
+    assert explorer.status.value == "k = 1" and explorer.error is None
     assert drawn == [1, [1, 2], [1, 2]]

@@ -216,14 +216,16 @@ def draw_grid(ax: Axes, values, origin=(0.0, 0.0), facecolors=None, hatches=None
     # The clip path `add_artist` would build for each cell, built once (it is not used: the
     # cells are not clipped).
     axes_outline = TransformedPatchPath(ax.patch)
+    faces = (np.full(grid.shape, INPUT_COLOR, dtype=object) if facecolors is None
+             else np.atleast_2d(facecolors))
+    hatches = (np.full(grid.shape, "", dtype=object) if hatches is None
+               else np.atleast_2d(hatches))
     for r in range(rows):
         for c in range(cols):
-            face = INPUT_COLOR if facecolors is None else np.atleast_2d(facecolors)[r][c]
-            hatch = None if hatches is None else np.atleast_2d(hatches)[r][c] or None
+            face, hatch = faces[r][c], hatches[r][c] or None
             rect = Cell((x0 + c, y0 + r), 1, 1, facecolor=face, edgecolor=edgecolor,
-                        hatch=hatch, linewidth=0.8, clip_path=axes_outline, **INSIDE_AXES)
-            if gid is not None:
-                rect.set_gid(gid)
+                        hatch=hatch, linewidth=0.8, gid=gid, clip_path=axes_outline,
+                        **INSIDE_AXES)
             ax.add_artist(rect)  # not add_patch: the limits are set by the caller, and
             # add_patch's data-limit update dominated the drawing time of large grids
             patches.append(rect)

@@ -180,21 +180,17 @@ if ipywidgets is not None:
                     self._adjusting = False
             values = self.values
             key = _setting_key(values)
-            shown = self._kept.pop(key, None) if key is not None else None
             self._figure = None
-            if shown is None:
-                try:
-                    text = self._describe(**values)
-                    self._figure = self._draw(**values)
-                except ValueError as err:
-                    self.error = str(err)
-                    self.status.value = (
-                        f"<span style='color:#D55E00'><b>Not possible:</b> "
-                        f"{html.escape(self.error)}</span>"
-                    )
-                    self.output.outputs = ()
-                    return
-                shown = _Shown(text, _display_data(self._figure))
+            try:
+                shown = self._kept.pop(key, None) or self._drawn(values)
+            except ValueError as err:
+                self.error = str(err)
+                self.status.value = (
+                    f"<span style='color:#D55E00'><b>Not possible:</b> "
+                    f"{html.escape(self.error)}</span>"
+                )
+                self.output.outputs = ()
+                return
             if key is not None:
                 self._kept[key] = shown
             while len(self._kept) > KEPT_SETTINGS:
@@ -202,6 +198,13 @@ if ipywidgets is not None:
             self.error = None
             self.status.value = shown.status
             self.output.outputs = (shown.output,)
+
+        def _drawn(self, values: dict) -> _Shown:
+            """Describe and draw ``values`` (the figure becomes ``self._figure``); a
+            ``ValueError`` for an impossible setting passes through."""
+            status = self._describe(**values)
+            self._figure = self._draw(**values)
+            return _Shown(status, _display_data(self._figure))
 
 
 def _setting_key(values: dict) -> tuple | None:
